@@ -1,0 +1,755 @@
+/**
+ * Configuration: one table of `VMCRAWL_*` variables, resolved once into a
+ * frozen, typed `Config`. This is the only module that reads the process
+ * environment; everything else receives a `Config`.
+ *
+ * Precedence, highest first:
+ *   1. a command-line flag, where a command has one (e.g. `fetch --limit`)
+ *   2. the process environment
+ *   3. `.env` in the current directory
+ *   4. `.env` in the XDG config dir (`$XDG_CONFIG_HOME/vmcrawl/.env`, default `~/.config/vmcrawl/.env`)
+ *   5. the documented default
+ * An empty value counts as unset. A value that cannot be used stops the
+ * program with one line naming the variable, the value and what was expected.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { isIP } from "node:net";
+import { parseEnv } from "node:util";
+import { ConfigError } from "./errors.ts";
+import { type Cidr, formatCidr, parseCidr } from "./net/cidr.ts";
+
+// --- the table ---------------------------------------------------------------
+
+type Group = "Storage" | "PostgreSQL" | "SSH tunnel" | "Crawling" | "HTTP" | "DNS" | "Fetch" | "Versions" | "API";
+
+interface Field<T> {
+  readonly group: Group;
+  readonly description: string;
+  /** The default as the README shows it. */
+  readonly defaultText: string;
+  readonly default: (ctx: Context) => T;
+  /** Turns the raw text into a value or throws `Expected`. */
+  readonly parse: (raw: string, ctx: Context) => T;
+  /** Never echo the value in messages. */
+  readonly secret?: boolean;
+}
+
+const field = <T>(spec: Field<T>): Field<T> => spec;
+const unset = (): undefined => undefined;
+
+const fields = {
+  VMCRAWL_SQLITE_PATH: field({
+    group: "Storage",
+    description: "SQLite database file: the whole database in embedded mode, the local staging store in fleet mode.",
+    defaultText: "`$XDG_DATA_HOME/vmcrawl/vmcrawl.db` (`~/.local/share/vmcrawl/vmcrawl.db`)",
+    default: (ctx) => join(ctx.dirs.data, "vmcrawl.db"),
+    parse: (raw, ctx) => expandPath(raw, ctx),
+  }),
+
+  VMCRAWL_POSTGRES_DATA: field({
+    group: "PostgreSQL",
+    description: "Database name. Setting it switches on fleet mode (PostgreSQL is the system of record).",
+    defaultText: "unset (embedded SQLite)",
+    default: unset,
+    parse: nonEmptyText,
+  }),
+  VMCRAWL_POSTGRES_USER: field({
+    group: "PostgreSQL",
+    description: "Database user.",
+    defaultText: "the current OS user",
+    default: unset,
+    parse: nonEmptyText,
+  }),
+  VMCRAWL_POSTGRES_PASS: field({
+    group: "PostgreSQL",
+    description: "Database password (any characters; it is passed as an option, never pasted into a URL).",
+    defaultText: "unset",
+    default: unset,
+    parse: nonEmptyText,
+    secret: true,
+  }),
+  VMCRAWL_POSTGRES_HOST: field({
+    group: "PostgreSQL",
+    description: "Database host (seen from the SSH server when the tunnel is on).",
+    defaultText: "`localhost`",
+    default: () => "localhost",
+    parse: hostName,
+  }),
+  VMCRAWL_POSTGRES_PORT: field({
+    group: "PostgreSQL",
+    description: "Database port.",
+    defaultText: "`5432`",
+    default: () => 5432,
+    parse: port,
+  }),
+
+  VMCRAWL_SSH_HOST: field({
+    group: "SSH tunnel",
+    description: "SSH server to tunnel database connections through. Unset: connect directly.",
+    defaultText: "unset",
+    default: unset,
+    parse: hostName,
+  }),
+  VMCRAWL_SSH_PORT: field({
+    group: "SSH tunnel",
+    description: "SSH port.",
+    defaultText: "`22`",
+    default: () => 22,
+    parse: port,
+  }),
+  VMCRAWL_SSH_USER: field({
+    group: "SSH tunnel",
+    description: "SSH user.",
+    defaultText: "the current OS user",
+    default: (ctx) => ctx.userName,
+    parse: nonEmptyText,
+  }),
+  VMCRAWL_SSH_KEY: field({
+    group: "SSH tunnel",
+    description: "Private key file (`~` is expanded).",
+    defaultText: "`~/.ssh/id_rsa`",
+    default: (ctx) => join(ctx.home, ".ssh", "id_rsa"),
+    parse: (raw, ctx) => expandPath(raw, ctx),
+  }),
+  VMCRAWL_SSH_KEY_PASS: field({
+    group: "SSH tunnel",
+    description: "Passphrase of the private key.",
+    defaultText: "unset",
+    default: unset,
+    parse: nonEmptyText,
+    secret: true,
+  }),
+
+  VMCRAWL_MAX_THREADS: field({
+    group: "Crawling",
+    description: "Domains crawled at the same time.",
+    defaultText: "`2`",
+    default: () => 2,
+    parse: integer(1, 4096),
+  }),
+  VMCRAWL_ERROR_BUFFER: field({
+    group: "Crawling",
+    description: "Consecutive failures before a domain enters a terminal (`bad_*`) state.",
+    defaultText: "`24`",
+    default: () => 24,
+    parse: integer(1, 100_000),
+  }),
+  VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: field({
+    group: "Crawling",
+    description: "Seconds between progress heartbeat lines when not on a terminal.",
+    defaultText: "`5`",
+    default: () => 5,
+    parse: seconds(0.1, 86_400),
+  }),
+  VMCRAWL_SLOW_DOMAIN_SECONDS: field({
+    group: "Crawling",
+    description: "A domain still in flight after this many seconds is shown as slow.",
+    defaultText: "`8`",
+    default: () => 8,
+    parse: seconds(0.1, 86_400),
+  }),
+
+  VMCRAWL_HTTP_TIMEOUT: field({
+    group: "HTTP",
+    description: "Timeout of one HTTP request, in seconds.",
+    defaultText: "`5`",
+    default: () => 5,
+    parse: seconds(0.1, 300),
+  }),
+  VMCRAWL_HTTP_REDIRECT: field({
+    group: "HTTP",
+    description: "Redirects followed per request (every hop is checked by the SSRF guard).",
+    defaultText: "`2`",
+    default: () => 2,
+    parse: integer(0, 20),
+  }),
+  VMCRAWL_MAX_RESPONSE_SIZE: field({
+    group: "HTTP",
+    description: "Largest response body read, in decoded bytes; a larger one is a SIZE failure.",
+    defaultText: "`10485760` (10 MiB)",
+    default: () => 10_485_760,
+    parse: integer(1024, 1_073_741_824),
+  }),
+  VMCRAWL_CA_FILE: field({
+    group: "HTTP",
+    description: "Extra trusted CA certificates (PEM file), added to the system trust store.",
+    defaultText: "unset",
+    default: unset,
+    parse: (raw, ctx) => readableFile(expandPath(raw, ctx)),
+  }),
+  VMCRAWL_ALLOW_PRIVATE_IPS: field({
+    group: "HTTP",
+    description:
+      "SSRF guard exceptions: `1` allows every private, loopback and reserved address; a comma list of CIDR ranges allows only those, every other private range stays blocked.",
+    defaultText: "unset (guard on)",
+    default: () => NO_PRIVATE_IPS,
+    parse: allowPrivateIps,
+  }),
+
+  VMCRAWL_DNS_SERVERS: field({
+    group: "DNS",
+    description: "Comma list of resolvers as `IP`, `IP:port` or `[IPv6]:port`. Unset: the system resolvers.",
+    defaultText: "unset (system resolvers)",
+    default: (): readonly DnsServer[] => [],
+    parse: dnsServers,
+  }),
+  VMCRAWL_DNS_RETRY_ATTEMPTS: field({
+    group: "DNS",
+    description: "Attempts for a name lookup or connection that fails in a retryable way.",
+    defaultText: "`3`",
+    default: () => 3,
+    parse: integer(1, 20),
+  }),
+  VMCRAWL_DNS_RETRY_BASE_DELAY_MS: field({
+    group: "DNS",
+    description: "Base of the exponential backoff between attempts, in milliseconds.",
+    defaultText: "`80`",
+    default: () => 80,
+    parse: integer(0, 60_000),
+  }),
+  VMCRAWL_DNS_RETRY_JITTER_MS: field({
+    group: "DNS",
+    description: "Random ± jitter added to each backoff, in milliseconds.",
+    defaultText: "`40`",
+    default: () => 40,
+    parse: integer(0, 60_000),
+  }),
+  VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS: field({
+    group: "DNS",
+    description: "Total backoff budget per lookup, in milliseconds; `0` retries without waiting.",
+    defaultText: "`500`",
+    default: () => 500,
+    parse: integer(0, 600_000),
+  }),
+
+  VMCRAWL_FETCH_LIMIT: field({
+    group: "Fetch",
+    description: "Source servers polled for peers by `fetch` (`--limit` overrides).",
+    defaultText: "`10`",
+    default: () => 10,
+    parse: integer(1, 1_000_000),
+  }),
+  VMCRAWL_FETCH_OFFSET: field({
+    group: "Fetch",
+    description: "Source servers skipped from the top by `fetch` (`--offset` overrides).",
+    defaultText: "`0`",
+    default: () => 0,
+    parse: integer(0, 100_000_000),
+  }),
+  VMCRAWL_FETCH_MIN_ACTIVE: field({
+    group: "Fetch",
+    description: "Untargeted `fetch` only polls servers with more monthly active users than this.",
+    defaultText: "`100`",
+    default: () => 100,
+    parse: integer(0, 1_000_000_000),
+  }),
+
+  VMCRAWL_VERSION_REFRESH_INTERVAL: field({
+    group: "Versions",
+    description: "Seconds between automatic refreshes of the latest Mastodon releases; `0` turns them off.",
+    defaultText: "`3600`",
+    default: () => 3600,
+    parse: integer(0, 31_536_000),
+  }),
+
+  VMCRAWL_FILTER_CACHE_SECONDS: field({
+    group: "API",
+    description: "How long filter data (DNI list, versions) and API results are cached, in seconds.",
+    defaultText: "`300`",
+    default: () => 300,
+    parse: integer(0, 86_400),
+  }),
+  VMCRAWL_API_KEY: field({
+    group: "API",
+    description: "Key required in `X-API-Key` for instance-level and write endpoints of `serve`. At least 16 characters.",
+    defaultText: "unset (public aggregates only, no writes)",
+    default: unset,
+    parse: apiKey,
+    secret: true,
+  }),
+} satisfies Record<`VMCRAWL_${string}`, Field<unknown>>;
+
+export type ConfigVariable = keyof typeof fields;
+type Values = { [K in ConfigVariable]: ReturnType<(typeof fields)[K]["default"]> | ReturnType<(typeof fields)[K]["parse"]> };
+
+// --- the typed result ---------------------------------------------------------
+
+export interface DnsServer {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type AllowPrivateIps =
+  | { readonly kind: "none" }
+  | { readonly kind: "all" }
+  | { readonly kind: "ranges"; readonly ranges: readonly Cidr[] };
+
+const NO_PRIVATE_IPS: AllowPrivateIps = { kind: "none" };
+
+export interface PostgresSettings {
+  readonly database: string;
+  /** Undefined: the current OS user, as libpq does. */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface SshSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly keyFile: string;
+  readonly keyPassphrase: string | undefined;
+}
+
+export interface Config {
+  readonly sqlitePath: string;
+  /** Null: embedded mode, SQLite is the whole database. */
+  readonly postgres: PostgresSettings | null;
+  /** Null: no tunnel. Only ever set together with `postgres`. */
+  readonly ssh: SshSettings | null;
+  readonly crawl: {
+    readonly maxThreads: number;
+    readonly errorBuffer: number;
+    readonly progressHeartbeatSeconds: number;
+    readonly slowDomainSeconds: number;
+  };
+  readonly http: {
+    readonly timeoutSeconds: number;
+    readonly maxRedirects: number;
+    readonly maxResponseBytes: number;
+    readonly caFile: string | undefined;
+    readonly allowPrivateIps: AllowPrivateIps;
+  };
+  readonly dns: {
+    readonly servers: readonly DnsServer[];
+    readonly retryAttempts: number;
+    readonly retryBaseDelayMs: number;
+    readonly retryJitterMs: number;
+    readonly retryMaxTotalDelayMs: number;
+  };
+  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number };
+  readonly versions: { readonly refreshIntervalSeconds: number };
+  readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
+  /** Per-user directories (XDG), resolved once. */
+  readonly dirs: Dirs;
+}
+
+export interface Dirs {
+  readonly config: string;
+  readonly data: string;
+  readonly cache: string;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  /** Things worth telling the user that do not stop the program (unknown variables, loose .env permissions). */
+  readonly warnings: readonly string[];
+}
+
+export interface ConfigSources {
+  /** The process environment (injected so tests never touch the real one). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** Reads a `.env` file; undefined when it does not exist. */
+  readonly readEnvFile?: (path: string) => EnvFile | undefined;
+  readonly userName?: string;
+}
+
+export interface EnvFile {
+  readonly text: string;
+  /** File mode bits, to warn about secrets in a file others can read. */
+  readonly mode: number;
+}
+
+// --- loading -------------------------------------------------------------------
+
+interface Context {
+  readonly cwd: string;
+  readonly home: string;
+  readonly userName: string;
+  readonly dirs: Dirs;
+}
+
+interface RawValue {
+  readonly text: string;
+  /** "environment" or the path of the .env file it came from. */
+  readonly source: string;
+}
+
+export function loadConfig(sources: ConfigSources): LoadedConfig {
+  const ctx = context(sources);
+  const warnings: string[] = [];
+  const raw = collectRawValues(sources, ctx, warnings);
+
+  const values = {} as Record<ConfigVariable, unknown>;
+  for (const name of Object.keys(fields) as ConfigVariable[]) {
+    const spec: Field<unknown> = fields[name];
+    const given = raw.get(name);
+    if (given === undefined) {
+      values[name] = spec.default(ctx);
+      continue;
+    }
+    try {
+      values[name] = spec.parse(given.text, ctx);
+    } catch (err) {
+      if (!(err instanceof Expected)) throw err;
+      throw new ConfigError(name, `${name}=${shown(name, given.text)} (from ${given.source}): expected ${err.expected}`);
+    }
+  }
+  const config = assemble(values as Values, raw, ctx, warnings);
+  return { config: deepFreeze(config), warnings };
+}
+
+/** Loads from the real process: the one place that touches `process.env`. */
+export function loadProcessConfig(): LoadedConfig {
+  return loadConfig({ env: process.env, cwd: process.cwd(), readEnvFile: readEnvFileFromDisk });
+}
+
+/** Per-user directories from the real process environment, for code that needs them before (or without) a full config. */
+export function processDirs(): Dirs {
+  return resolveDirs(process.env, homeOf(process.env));
+}
+
+export function readEnvFileFromDisk(path: string): EnvFile | undefined {
+  try {
+    return { text: readFileSync(path, "utf8"), mode: statSync(path).mode };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new ConfigError("(.env)", `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function context(sources: ConfigSources): Context {
+  const home = homeOf(sources.env);
+  return {
+    cwd: sources.cwd,
+    home,
+    userName: sources.userName ?? currentUserName(sources.env),
+    dirs: resolveDirs(sources.env, home),
+  };
+}
+
+function homeOf(env: ConfigSources["env"]): string {
+  return nonBlank(env.HOME) ?? homedir();
+}
+
+function currentUserName(env: ConfigSources["env"]): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return nonBlank(env.USER) ?? "vmcrawl";
+  }
+}
+
+function resolveDirs(env: ConfigSources["env"], home: string): Dirs {
+  // XDG says relative paths in these variables are invalid and must be ignored.
+  const xdg = (name: string, fallback: string) => {
+    const value = nonBlank(env[name]);
+    return value !== undefined && isAbsolute(value) ? value : fallback;
+  };
+  // systemd's CacheDirectory= hands a ready, private directory to the service.
+  const systemdCache = nonBlank(env.CACHE_DIRECTORY)?.split(":")[0];
+  return {
+    config: join(xdg("XDG_CONFIG_HOME", join(home, ".config")), "vmcrawl"),
+    data: join(xdg("XDG_DATA_HOME", join(home, ".local", "share")), "vmcrawl"),
+    cache: systemdCache && isAbsolute(systemdCache) ? systemdCache : join(xdg("XDG_CACHE_HOME", join(home, ".cache")), "vmcrawl"),
+  };
+}
+
+function collectRawValues(sources: ConfigSources, ctx: Context, warnings: string[]): Map<string, RawValue> {
+  const raw = new Map<string, RawValue>();
+  const read = sources.readEnvFile ?? (() => undefined);
+  // Lowest precedence first; later layers overwrite.
+  const files = [join(ctx.dirs.config, ".env"), resolve(ctx.cwd, ".env")];
+  for (const path of [...new Set(files)]) {
+    const file = read(path);
+    if (file === undefined) continue;
+    let parsed: NodeJS.Dict<string>;
+    try {
+      parsed = parseEnv(file.text);
+    } catch (err) {
+      throw new ConfigError("(.env)", `cannot parse ${path}: ${(err as Error).message}`);
+    }
+    let hasSecret = false;
+    for (const [name, text = ""] of Object.entries(parsed)) {
+      if (!name.startsWith("VMCRAWL_")) continue;
+      if (text.trim() === "") raw.delete(name);
+      else raw.set(name, { text, source: path });
+      if (isSecret(name) && text.trim() !== "") hasSecret = true;
+    }
+    if (hasSecret && (file.mode & 0o077) !== 0) {
+      warnings.push(`${path} holds a password or key and can be read by other users; run: chmod 600 ${path}`);
+    }
+  }
+  for (const [name, text] of Object.entries(sources.env)) {
+    if (!name.startsWith("VMCRAWL_") || text === undefined) continue;
+    if (text.trim() === "") raw.delete(name);
+    else raw.set(name, { text, source: "environment" });
+  }
+  for (const [name, value] of raw) {
+    if (name in fields) continue;
+    const hint = closestVariable(name);
+    warnings.push(`${name} (from ${value.source}) is not a vmcrawl setting and is ignored${hint ? `; did you mean ${hint}?` : ""}`);
+    raw.delete(name);
+  }
+  return raw;
+}
+
+function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings: string[]): Config {
+  const database = v.VMCRAWL_POSTGRES_DATA;
+  if (database === undefined) {
+    const stray = (["VMCRAWL_POSTGRES_USER", "VMCRAWL_POSTGRES_PASS", "VMCRAWL_POSTGRES_HOST", "VMCRAWL_POSTGRES_PORT"] as const).find((n) => raw.has(n));
+    if (stray !== undefined) {
+      throw new ConfigError(
+        "VMCRAWL_POSTGRES_DATA",
+        `${stray} is set but VMCRAWL_POSTGRES_DATA is not: expected VMCRAWL_POSTGRES_DATA (the database name) to use PostgreSQL, or ${stray} removed to stay on embedded SQLite`,
+      );
+    }
+  }
+  const sshHost = v.VMCRAWL_SSH_HOST;
+  if (sshHost !== undefined && database === undefined) {
+    throw new ConfigError(
+      "VMCRAWL_SSH_HOST",
+      "VMCRAWL_SSH_HOST is set but VMCRAWL_POSTGRES_DATA is not: expected a PostgreSQL database to tunnel to (the tunnel only carries database connections)",
+    );
+  }
+  if (sshHost === undefined) {
+    const stray = (["VMCRAWL_SSH_PORT", "VMCRAWL_SSH_USER", "VMCRAWL_SSH_KEY", "VMCRAWL_SSH_KEY_PASS"] as const).filter((n) => raw.has(n));
+    if (stray.length > 0) warnings.push(`${stray.join(", ")} ${stray.length === 1 ? "is" : "are"} ignored because VMCRAWL_SSH_HOST is not set`);
+  }
+
+  return {
+    sqlitePath: v.VMCRAWL_SQLITE_PATH,
+    postgres:
+      database === undefined
+        ? null
+        : {
+            database,
+            user: v.VMCRAWL_POSTGRES_USER,
+            password: v.VMCRAWL_POSTGRES_PASS,
+            host: v.VMCRAWL_POSTGRES_HOST,
+            port: v.VMCRAWL_POSTGRES_PORT,
+          },
+    ssh:
+      sshHost === undefined
+        ? null
+        : {
+            host: sshHost,
+            port: v.VMCRAWL_SSH_PORT,
+            user: v.VMCRAWL_SSH_USER,
+            keyFile: v.VMCRAWL_SSH_KEY,
+            keyPassphrase: v.VMCRAWL_SSH_KEY_PASS,
+          },
+    crawl: {
+      maxThreads: v.VMCRAWL_MAX_THREADS,
+      errorBuffer: v.VMCRAWL_ERROR_BUFFER,
+      progressHeartbeatSeconds: v.VMCRAWL_PROGRESS_HEARTBEAT_SECONDS,
+      slowDomainSeconds: v.VMCRAWL_SLOW_DOMAIN_SECONDS,
+    },
+    http: {
+      timeoutSeconds: v.VMCRAWL_HTTP_TIMEOUT,
+      maxRedirects: v.VMCRAWL_HTTP_REDIRECT,
+      maxResponseBytes: v.VMCRAWL_MAX_RESPONSE_SIZE,
+      caFile: v.VMCRAWL_CA_FILE,
+      allowPrivateIps: v.VMCRAWL_ALLOW_PRIVATE_IPS,
+    },
+    dns: {
+      servers: v.VMCRAWL_DNS_SERVERS,
+      retryAttempts: v.VMCRAWL_DNS_RETRY_ATTEMPTS,
+      retryBaseDelayMs: v.VMCRAWL_DNS_RETRY_BASE_DELAY_MS,
+      retryJitterMs: v.VMCRAWL_DNS_RETRY_JITTER_MS,
+      retryMaxTotalDelayMs: v.VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS,
+    },
+    fetch: { limit: v.VMCRAWL_FETCH_LIMIT, offset: v.VMCRAWL_FETCH_OFFSET, minActive: v.VMCRAWL_FETCH_MIN_ACTIVE },
+    versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL },
+    api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
+    dirs: ctx.dirs,
+  };
+}
+
+// --- value parsers ---------------------------------------------------------------
+
+/** Thrown by a parser: what the value should have been. */
+class Expected extends Error {
+  readonly expected: string;
+  constructor(expected: string) {
+    super(expected);
+    this.expected = expected;
+  }
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) throw new Expected(`a whole number from ${min} to ${max}`);
+    return value;
+  };
+}
+
+function seconds(min: number, max: number) {
+  return (raw: string): number => {
+    const text = raw.trim();
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) throw new Expected(`a number of seconds from ${min} to ${max}`);
+    return value;
+  };
+}
+
+function port(raw: string): number {
+  const text = raw.trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65_535) throw new Expected("a TCP port from 1 to 65535");
+  return value;
+}
+
+function nonEmptyText(raw: string): string {
+  if (raw.trim() === "") throw new Expected("a non-empty value");
+  return raw;
+}
+
+function hostName(raw: string): string {
+  const text = raw.trim();
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  if (isIP(bare) !== 0) return bare;
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(text)) throw new Expected("a host name or IP address");
+  return text;
+}
+
+function apiKey(raw: string): string {
+  if (raw.length < 16 || /\s/.test(raw)) throw new Expected("at least 16 characters without spaces");
+  return raw;
+}
+
+function expandPath(raw: string, ctx: Context): string {
+  const text = raw.trim();
+  if (text === "~") return ctx.home;
+  if (text.startsWith("~/")) return join(ctx.home, text.slice(2));
+  return resolve(ctx.cwd, text);
+}
+
+function readableFile(path: string): string {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new Expected(`an existing file (${path} does not exist or cannot be read)`);
+  }
+  if (!isFile) throw new Expected(`a file (${path} is not a regular file)`);
+  return path;
+}
+
+function allowPrivateIps(raw: string): AllowPrivateIps {
+  const text = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(text)) return { kind: "all" };
+  if (["0", "false", "no", "off"].includes(text)) return NO_PRIVATE_IPS;
+  const ranges: Cidr[] = [];
+  for (const item of text.split(",")) {
+    if (item.trim() === "") continue;
+    const parsed = parseCidr(item);
+    if (!parsed.ok) throw new Expected(`1, 0, or a comma list of CIDR ranges such as 127.0.0.2/32,::1/128 (${parsed.reason})`);
+    ranges.push(parsed.value);
+  }
+  if (ranges.length === 0) throw new Expected("1, 0, or a comma list of CIDR ranges");
+  return { kind: "ranges", ranges };
+}
+
+function dnsServers(raw: string): readonly DnsServer[] {
+  const servers: DnsServer[] = [];
+  for (const item of raw.split(",")) {
+    const text = item.trim();
+    if (text === "") continue;
+    const server = parseDnsServer(text);
+    if (server === undefined) throw new Expected(`a comma list of resolvers as IP, IP:port or [IPv6]:port ("${text}" is not one)`);
+    servers.push(server);
+  }
+  if (servers.length === 0) throw new Expected("a comma list of resolvers as IP, IP:port or [IPv6]:port");
+  return servers;
+}
+
+function parseDnsServer(text: string): DnsServer | undefined {
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const [host, portText] = bracketed
+    ? [bracketed[1], bracketed[2]]
+    : isIP(text) === 6
+      ? [text, undefined]
+      : (text.split(":") as [string, string | undefined]);
+  if (host === undefined || isIP(host) === 0) return undefined;
+  if (bracketed && isIP(host) !== 6) return undefined;
+  const portNumber = portText === undefined ? 53 : Number(portText);
+  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65_535) return undefined;
+  return { host, port: portNumber };
+}
+
+// --- helpers ---------------------------------------------------------------------
+
+function isSecret(name: string): boolean {
+  return name in fields && fields[name as ConfigVariable].secret === true;
+}
+
+/** The value as it may be printed: secrets are never echoed. */
+function shown(name: ConfigVariable, text: string): string {
+  return fields[name].secret ? `<hidden, ${text.length} characters>` : JSON.stringify(text);
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+function closestVariable(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of Object.keys(fields)) {
+    const distance = editDistance(name, candidate);
+    if (distance <= 3 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+// --- documentation -----------------------------------------------------------------
+
+/** The README's configuration table, generated from the field table so the two cannot drift. */
+export function renderConfigTable(): string {
+  const lines = ["| Variable | Default | Meaning |", "| --- | --- | --- |"];
+  let group: Group | undefined;
+  for (const [name, spec] of Object.entries(fields) as [ConfigVariable, Field<unknown>][]) {
+    if (spec.group !== group) {
+      group = spec.group;
+      lines.push(`| **${group}** | | |`);
+    }
+    lines.push(`| \`${name}\` | ${spec.defaultText} | ${spec.description} |`);
+  }
+  return lines.join("\n");
+}
+
+export const configVariables = Object.keys(fields) as readonly ConfigVariable[];
+
+/** Describes an allow-list for humans (logs, `--version --verbose`). */
+export function describeAllowPrivateIps(allow: AllowPrivateIps): string {
+  if (allow.kind === "none") return "none (SSRF guard on)";
+  if (allow.kind === "all") return "all (SSRF guard off)";
+  return allow.ranges.map(formatCidr).join(", ");
+}

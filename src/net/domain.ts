@@ -1,0 +1,63 @@
+/**
+ * Domain names as users type them (`--target`, `--db`, `fetch --target`):
+ * checked, lower-cased, and known in both forms. We store a domain in the
+ * form it was received (DESIGN §4) but look it up in both, so `--db 🍕.ws`
+ * and `--db xn--vi8h.ws` find the same row.
+ */
+import { isIP } from "node:net";
+import { domainToASCII, domainToUnicode } from "node:url";
+
+export interface DomainName {
+  /** Lower-cased, trailing dot removed, otherwise as given (Unicode or punycode). */
+  readonly name: string;
+  /** The A-label (punycode) form used on the wire. */
+  readonly ascii: string;
+  /** The U-label form shown to people. */
+  readonly unicode: string;
+}
+
+export type DomainParse = { ok: true; value: DomainName } | { ok: false; reason: string };
+
+const MAX_NAME_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+// Underscores are not valid in host names but do occur in the fediverse; hyphens may not start or end a label.
+const ASCII_LABEL = /^(?!-)[a-z0-9_-]+(?<!-)$/;
+
+export function parseDomain(input: string): DomainParse {
+  const trimmed = input.trim();
+  if (trimmed === "") return { ok: false, reason: "it is empty" };
+  if (/\s/.test(trimmed)) return { ok: false, reason: "it contains whitespace" };
+  if (trimmed.includes("://")) return { ok: false, reason: "give the domain name only, without a scheme such as https://" };
+  if (/[/?#]/.test(trimmed)) return { ok: false, reason: "give the domain name only, without a path" };
+  if (trimmed.includes("@")) return { ok: false, reason: "it contains '@' (give a domain, not an account)" };
+  if (isIP(trimmed.replace(/^\[|\]$/g, "")) !== 0) return { ok: false, reason: "it is an IP address, not a domain name" };
+  if (trimmed.includes(":")) return { ok: false, reason: "give the domain name only, without a port" };
+
+  const name = trimmed.toLowerCase().replace(/\.$/, "");
+  const ascii = domainToASCII(name);
+  if (ascii === "") return { ok: false, reason: "it is not a valid internationalised domain name" };
+  if (ascii.length > MAX_NAME_LENGTH) return { ok: false, reason: `it is longer than ${MAX_NAME_LENGTH} characters` };
+  const labels = ascii.split(".");
+  if (labels.length < 2) return { ok: false, reason: "it has no dot (a public domain such as example.social is expected)" };
+  for (const label of labels) {
+    if (label.length === 0) return { ok: false, reason: "it has an empty label (two dots in a row)" };
+    if (label.length > MAX_LABEL_LENGTH) return { ok: false, reason: `a label is longer than ${MAX_LABEL_LENGTH} characters` };
+    if (!ASCII_LABEL.test(label)) return { ok: false, reason: `the label "${label}" has characters a domain cannot have` };
+  }
+  return { ok: true, value: { name, ascii, unicode: domainToUnicode(ascii) } };
+}
+
+/** Every spelling a stored row for this domain may have: as given, A-label, U-label. */
+export function domainSpellings(domain: DomainName): string[] {
+  return [...new Set([domain.name, domain.ascii, domain.unicode])];
+}
+
+/**
+ * The domain and each parent at a label boundary: `a.b.example` →
+ * [`a.b.example`, `b.example`, `example`]. A rule for `example.com` covers
+ * `x.example.com` but never `notexample.com`.
+ */
+export function labelSuffixes(name: string): string[] {
+  const labels = name.split(".");
+  return labels.map((_, i) => labels.slice(i).join("."));
+}
