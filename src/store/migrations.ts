@@ -1,0 +1,32 @@
+/**
+ * The schema migrations embedded in the binary, per dialect. Adding one: put
+ * `NNN_name.sql` in both `sql/sqlite/` and `sql/postgres/`, then list it
+ * here; a test checks this list against the directories.
+ */
+import { createHash } from "node:crypto";
+import sqlite001 from "../../sql/sqlite/001_schema.sql";
+import sqlite002 from "../../sql/sqlite/002_seed_versions.sql";
+import postgres001 from "../../sql/postgres/001_schema.sql";
+import postgres002 from "../../sql/postgres/002_seed_versions.sql";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+  /** sha256 of the text, recorded when applied so a later edit of an applied file is caught. */
+  readonly checksum: string;
+}
+
+const migration = (version: number, name: string, sql: string): Migration => ({
+  version,
+  name,
+  sql,
+  checksum: createHash("sha256").update(sql).digest("hex"),
+});
+
+export const migrations: Readonly<Record<Dialect, readonly Migration[]>> = {
+  sqlite: [migration(1, "schema", sqlite001), migration(2, "seed_versions", sqlite002)],
+  postgres: [migration(1, "schema", postgres001), migration(2, "seed_versions", postgres002)],
+};

@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { PostgresStore } from "../../src/store/postgres.ts";
+import { createDatabase } from "../support/postgres.ts";
+import { storeContract } from "./contract.ts";
+
+const server = inject("postgres");
+
+async function freshStore(): Promise<{ store: PostgresStore; settings: ConstructorParameters<typeof PostgresStore>[0] }> {
+  const database = await createDatabase(server!, `vmcrawl_${randomBytes(6).toString("hex")}`);
+  const settings = { database, user: server!.user, password: server!.password, host: server!.host, port: server!.port };
+  return { store: new PostgresStore(settings), settings };
+}
+
+describe.skipIf(server === null)("postgres", () => {
+  storeContract("postgres", async () => {
+    const { store, settings } = await freshStore();
+    return { store, query: (text, params = []) => store.query(text, params), another: async () => new PostgresStore(settings) };
+  });
+
+  it("connects with a password full of URL-special characters, passed as an option", async () => {
+    expect(server!.password).toMatch(/[@:/%?#&'" ]/);
+    const { store } = await freshStore();
+    try {
+      expect(await store.query("SELECT current_user AS who", [])).toEqual([{ who: server!.user }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("stores timestamps as UTC instants whatever the server's time zone", async () => {
+    const { store } = await freshStore();
+    try {
+      await store.migrate();
+      await store.query("SET TIME ZONE 'Pacific/Auckland'", []);
+      await store.query("INSERT INTO mastodon_domains (domain, timestamp) VALUES ('a.example', '2026-11-22T23:30:00.000Z')", []);
+      expect(await store.query("SELECT timestamp FROM mastodon_domains", [])).toEqual([{ timestamp: "2026-11-22T23:30:00.000Z" }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("reports an unreachable server as a store error naming the place, never the password", async () => {
+    const store = new PostgresStore({ database: "x", user: "u", password: "hunter2-secret", host: "127.0.0.1", port: 1 }, { connectTimeoutSeconds: 2 });
+    try {
+      const err = await store.migrate().then(
+        () => undefined,
+        (e: unknown) => e as { code: string; message: string },
+      );
+      expect(err?.code).toBe("STORE");
+      expect(err?.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:1\/x: /);
+      expect(err?.message).not.toContain("hunter2");
+    } finally {
+      await store.close();
+    }
+  });
+});
