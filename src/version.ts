@@ -1,0 +1,9 @@
+/** The version and what it is built from, for `--version` and bug reports. */
+import pkg from "../package.json" with { type: "json" };
+
+export const VERSION: string = pkg.version;
+
+/** The pinned versions of the libraries bundled into the binary (exact pins in package.json). */
+export function bundledLibraries(): Record<string, string> {
+  return { ...pkg.dependencies };
+}
