@@ -1,0 +1,123 @@
+/**
+ * Builds dist/vmcrawl: one file that runs with no Node and no node_modules.
+ *
+ *   src/main.ts ──esbuild──▶ dist/vmcrawl.cjs ──node --experimental-sea-config──▶ dist/sea-prep.blob
+ *   node binary (pinned, stripped) + blob ──postject──▶ dist/vmcrawl
+ *
+ * The SQLite addon rides along as an SEA asset (see src/store/native.ts).
+ * Run with the pinned Node: `npm run build` (node_modules/.bin/node comes first on PATH).
+ */
+import { build, type Plugin } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { SQLITE_ADDON_ASSET } from "./src/store/native.ts";
+
+const root = import.meta.dirname;
+const { values: options } = parseArgs({
+  options: {
+    // For bench/startup.ts, which measures what the V8 code cache buys at start-up.
+    "no-code-cache": { type: "boolean", default: false },
+    outdir: { type: "string", default: join(root, "dist") },
+  },
+});
+const dist = resolve(options.outdir);
+const bundle = join(dist, "vmcrawl.cjs");
+const blob = join(dist, "sea-prep.blob");
+const binary = join(dist, "vmcrawl");
+const require = createRequire(import.meta.url);
+
+/** ssh2 tries optional native parts (cpu-features, sshcrypto.node); make them fail to load so it uses its pure-JS code. */
+const ssh2WithoutNativeParts: Plugin = {
+  name: "ssh2-without-native-parts",
+  setup(b) {
+    b.onResolve({ filter: /^cpu-features$|sshcrypto\.node$/ }, (args) => ({ path: args.path, namespace: "absent-native" }));
+    b.onLoad({ filter: /.*/, namespace: "absent-native" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not bundled`)});`,
+      loader: "js",
+    }));
+  },
+};
+
+function step<T>(label: string, work: () => T): T {
+  const started = performance.now();
+  const result = work();
+  console.log(`build: ${label} (${Math.round(performance.now() - started)} ms)`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  if (!process.version.startsWith("v24.")) {
+    throw new Error(`build.ts must run on the pinned Node 24 (got ${process.version}); use: npm run build`);
+  }
+  mkdirSync(dist, { recursive: true });
+  // Only our own outputs are removed: --outdir may point at a directory holding other things.
+  for (const file of [bundle, blob, binary]) rmSync(file, { force: true });
+
+  const started = performance.now();
+  await build({
+    entryPoints: [join(root, "src/main.ts")],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node24",
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    loader: { ".sql": "text" },
+    plugins: [ssh2WithoutNativeParts],
+    logLevel: "warning",
+  });
+  console.log(`build: bundle ${kib(bundle)} KiB (${Math.round(performance.now() - started)} ms)`);
+
+  const code = readFileSync(bundle, "utf8");
+  // Inside an SEA with the code cache, import() of a file cannot work; every import must be bundled.
+  const dynamicImports = code.match(/\bimport\((?!["']node:)[^)]*\)/g) ?? [];
+  if (dynamicImports.length > 0) throw new Error(`the bundle still has dynamic imports: ${dynamicImports.slice(0, 3).join(", ")}`);
+
+  const addon = require.resolve("better-sqlite3/package.json").replace(/package\.json$/, `prebuilds/${process.platform}-${process.arch}.node`);
+  const seaConfig = join(dist, "sea-config.json");
+  writeFileSync(
+    seaConfig,
+    JSON.stringify({
+      main: bundle,
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: !options["no-code-cache"],
+      useSnapshot: false,
+      assets: { [SQLITE_ADDON_ASSET]: addon },
+    }),
+  );
+  step("SEA blob", () => execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" }));
+
+  copyFileSync(process.execPath, binary);
+  chmodSync(binary, 0o755);
+  step("strip the Node binary", () => {
+    try {
+      execFileSync("strip", ["--strip-all", binary], { stdio: "inherit" });
+    } catch {
+      console.log("build: strip not found; the binary stays unstripped (about 17 MiB larger)");
+    }
+  });
+
+  const { inject } = require("postject") as { inject: (file: string, name: string, data: Buffer, options: { sentinelFuse: string }) => Promise<void> };
+  await inject(binary, "NODE_SEA_BLOB", readFileSync(blob), {
+    sentinelFuse: "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+  });
+  rmSync(blob);
+  rmSync(seaConfig);
+
+  const smoke = execFileSync(binary, ["--version"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, cwd: dirname(binary) }).trim();
+  console.log(`build: ${resolve(binary)} ${mib(binary)} MiB, "${smoke}" (${Math.round(performance.now() - started)} ms in all)`);
+}
+
+const kib = (file: string) => Math.round(statSync(file).size / 1024);
+const mib = (file: string) => (statSync(file).size / 1024 / 1024).toFixed(1);
+
+main().catch((err: unknown) => {
+  console.error(`build failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
