@@ -1,15 +1,4 @@
 /** `vmcrawl stats`: daily patch statistics. */
-import { defineCommand } from "citty";
-import { NotAvailableError } from "../errors.ts";
-import { runtimeOf } from "./_shared.ts";
+import { unavailableCommand } from "./_shared.ts";
 
-export default defineCommand({
-  meta: {
-    name: "stats",
-    description: "Record and show today's patch statistics (not available yet)",
-  },
-  run(context) {
-    runtimeOf(context).config();
-    throw new NotAvailableError("stats (daily statistics)");
-  },
-});
+export default unavailableCommand("stats", "Record and show today's patch statistics", "stats (daily statistics)");
