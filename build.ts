@@ -8,7 +8,7 @@
  * Run with the pinned Node: `npm run build` (node_modules/.bin/node comes first on PATH).
  */
 import { build, type Plugin } from "esbuild";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -103,9 +103,13 @@ async function main(): Promise<void> {
     }
   });
 
-  const { inject } = require("postject") as { inject: (file: string, name: string, data: Buffer, options: { sentinelFuse: string }) => Promise<void> };
-  await inject(binary, "NODE_SEA_BLOB", readFileSync(blob), {
-    sentinelFuse: "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2",
+  step("inject the blob", () => {
+    const cli = require.resolve("postject/dist/cli.js");
+    const result = spawnSync(process.execPath, [cli, binary, "NODE_SEA_BLOB", blob, "--sentinel-fuse", "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2"], { encoding: "utf8" });
+    // postject's ELF library warns about every note section it cannot name; the warnings are harmless noise.
+    const output = `${result.stdout}${result.stderr}`.split("\n").filter((line) => line.trim() !== "" && !/Can't find string offset for section name '\.note/.test(line));
+    if (output.length > 0) console.log(output.join("\n"));
+    if (result.status !== 0) throw new Error(`postject failed with exit code ${result.status}`);
   });
   rmSync(blob);
   rmSync(seaConfig);

@@ -15,7 +15,7 @@ export async function describeDomain(query: Query, domain: DomainName): Promise<
   const spellings = domainSpellings(domain);
   const inSpellings = `IN (${placeholders(spellings.length)})`;
   // A DNI rule for a parent covers its subdomains; match at label boundaries only.
-  const suffixes = [...new Set(domainSpellings(domain).flatMap(labelSuffixes))];
+  const suffixes = [...new Set(spellings.flatMap(labelSuffixes))];
 
   const [raw, mastodon, dni, lastError] = await Promise.all([
     query(`SELECT * FROM raw_domains WHERE domain ${inSpellings} ORDER BY domain`, spellings),
