@@ -172,6 +172,13 @@ const fields = {
     default: () => 10_485_760,
     parse: integer(1024, 1_073_741_824),
   }),
+  VMCRAWL_HTTPS_PORT: field({
+    group: "HTTP",
+    description: "Port for HTTPS to every server. Change it only to point vmcrawl at a simulated fediverse (test/fedisim).",
+    defaultText: "`443`",
+    default: () => 443,
+    parse: port,
+  }),
   VMCRAWL_CA_FILE: field({
     group: "HTTP",
     description: "Extra trusted CA certificates (PEM file), added to the system trust store.",
@@ -321,6 +328,7 @@ export interface Config {
     readonly timeoutSeconds: number;
     readonly maxRedirects: number;
     readonly maxResponseBytes: number;
+    readonly port: number;
     readonly caFile: string | undefined;
     readonly allowPrivateIps: AllowPrivateIps;
   };
@@ -554,6 +562,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       timeoutSeconds: v.VMCRAWL_HTTP_TIMEOUT,
       maxRedirects: v.VMCRAWL_HTTP_REDIRECT,
       maxResponseBytes: v.VMCRAWL_MAX_RESPONSE_SIZE,
+      port: v.VMCRAWL_HTTPS_PORT,
       caFile: v.VMCRAWL_CA_FILE,
       allowPrivateIps: v.VMCRAWL_ALLOW_PRIVATE_IPS,
     },

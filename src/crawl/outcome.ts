@@ -1,0 +1,55 @@
+/**
+ * What crawling one domain can end in: the vocabulary shared by the probe,
+ * the store and the simulated fediverse's ground truth (test/fedisim).
+ *
+ * Every failure has exactly one class (DESIGN §6), the thing the retry menus
+ * (20–32, 60–72) select by, and one finer cause under it. For HTTP and HARD
+ * the cause is the numeric status ("404", "503", "410"); a redirect chain
+ * that is too long or loops is HTTP3XX with cause REDIRECT.
+ */
+
+export const ERROR_CLASSES = ["DNS", "SSL", "TCP", "TYPE", "SIZE", "API", "JSON", "HTTP2XX", "HTTP3XX", "HTTP4XX", "HTTP5XX", "HARD", "ROBOT"] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** Finer causes by class; HTTP*XX and HARD use the status code itself. */
+export const CAUSES = {
+  DNS: ["NXDOMAIN", "SERVFAIL", "TIMEOUT", "NODATA"],
+  SSL: ["CERT", "CIPHER", "HANDSHAKE"],
+  TCP: ["REFUSED", "RESET", "TIMEOUT", "SSRF", "PROTOCOL"],
+  TYPE: ["CONTENT_TYPE"],
+  SIZE: ["TOO_LARGE"],
+  API: ["AUTH", "NO_DOMAIN"],
+  JSON: ["INVALID", "EMPTY", "NO_LINKS", "NO_USAGE", "USERS", "VERSION"],
+  HTTP3XX: ["REDIRECT"],
+  ROBOT: ["DISALLOWED"],
+} as const satisfies Partial<Record<ErrorClass, readonly string[]>>;
+
+/** `kind` of an outcome, as `vmcrawl probe --json` and fedisim's truth.jsonl name it. */
+export type OutcomeKind = "mastodon" | "other" | "matrix" | "alias" | "error";
+
+/** The requests the crawler may make (DESIGN §8), by name; the names are the `error_endpoint` values. */
+export const ENDPOINTS = {
+  robots_txt: "/robots.txt",
+  nodeinfo: "/.well-known/nodeinfo",
+  host_meta: "/.well-known/host-meta",
+  webfinger: "/.well-known/webfinger",
+  nodeinfo_document: "(the NodeInfo document linked from /.well-known/nodeinfo)",
+  instance_api_v2: "/api/v2/instance",
+  instance_api_v1: "/api/v1/instance",
+  peers: "/api/v1/instance/peers",
+} as const;
+export type Endpoint = keyof typeof ENDPOINTS;
+
+/** Mastodon-compatible software (DESIGN §6); others are recorded by name only. */
+export const MASTODON_COMPATIBLE = ["mastodon", "hometown", "kmyblue"] as const;
+
+/** Status codes that mean "stop crawling this server" (seed: hard fail). */
+export const HARD_FAIL_STATUSES = [410, 418, 451, 999] as const;
+
+export function httpClass(status: number): ErrorClass {
+  if ((HARD_FAIL_STATUSES as readonly number[]).includes(status)) return "HARD";
+  if (status >= 500) return "HTTP5XX";
+  if (status >= 400) return "HTTP4XX";
+  if (status >= 300) return "HTTP3XX";
+  return "HTTP2XX";
+}
