@@ -1,0 +1,75 @@
+/**
+ * `npm run sim -- --domains N --seed S --out DIR [--port 443] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS]`
+ *
+ * Starts a simulated fediverse and serves it until interrupted. When ready it writes into DIR:
+ * crawler.env (source it to point vmcrawl here), domains.txt, truth.jsonl, hosts, ca.pem.
+ */
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { generateScenario, startFedisim } from "./index.ts";
+
+const usage = "usage: npm run sim -- --domains N --seed S --out DIR [--port P] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS]";
+
+function numberOption(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) {
+    console.error(`sim: --${name} "${value}" must be a whole number of at least ${min}\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+let args: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    options: {
+      domains: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      port: { type: "string" },
+      bind: { type: "string" },
+      "latency-median": { type: "string" },
+      "latency-p99": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+try {
+  args = parse();
+} catch (err) {
+  console.error(`sim: ${(err as Error).message}\n${usage}`);
+  process.exit(2);
+}
+if (args.values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+if (args.values.out === undefined) {
+  console.error(`sim: --out DIR is required\n${usage}`);
+  process.exit(2);
+}
+
+const domains = numberOption("domains", args.values.domains, 1000, 1);
+const seed = numberOption("seed", args.values.seed, 1, 0);
+const port = numberOption("port", args.values.port, 0, 0);
+const medianMs = numberOption("latency-median", args.values["latency-median"], 40, 0);
+const p99Ms = numberOption("latency-p99", args.values["latency-p99"], 1500, 1);
+const out = resolve(args.values.out);
+
+const started = performance.now();
+const scenario = generateScenario({ domains, seed, latency: { medianMs, p99Ms } });
+const sim = await startFedisim(scenario, { port, bind: args.values.bind, dir: out, logRequests: false });
+sim.writeFiles(out);
+console.log(
+  `fedisim: ${scenario.listed.length} domains (seed ${seed}) on ${sim.addresses.main}:${sim.httpsPort}, DNS ${sim.dns.host}:${sim.dns.port}, ready in ${Math.round(performance.now() - started)} ms`,
+);
+console.log(`fedisim: wrote ${out}/{crawler.env,domains.txt,truth.jsonl,hosts,ca.pem}; Ctrl-C to stop`);
+
+const stop = async (signal: string) => {
+  console.log(`fedisim: ${signal}, stopping`);
+  await sim.close();
+  process.exit(0);
+};
+process.once("SIGINT", () => void stop("SIGINT"));
+process.once("SIGTERM", () => void stop("SIGTERM"));
