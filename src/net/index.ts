@@ -1,0 +1,40 @@
+/** The crawler's network stack, assembled from the configuration in one place. */
+import { readFileSync } from "node:fs";
+import type { Config } from "../config.ts";
+import { VmcrawlError } from "../errors.ts";
+import { userAgent } from "../version.ts";
+import { createResolver } from "./dns.ts";
+import { HttpClient } from "./http.ts";
+import { addressGuard } from "./ssrf.ts";
+
+export function createHttpClient(config: Config): HttpClient {
+  const timeoutMs = config.http.timeoutSeconds * 1000;
+  let extraCa: string | undefined;
+  if (config.http.caFile !== undefined) {
+    try {
+      extraCa = readFileSync(config.http.caFile, "utf8");
+    } catch (err) {
+      throw new VmcrawlError("CONFIG", `cannot read VMCRAWL_CA_FILE ${config.http.caFile}: ${(err as Error).message}`, { exitCode: 2 });
+    }
+  }
+  const resolver = createResolver({
+    servers: config.dns.servers,
+    attempts: config.dns.retryAttempts,
+    baseDelayMs: config.dns.retryBaseDelayMs,
+    jitterMs: config.dns.retryJitterMs,
+    maxTotalDelayMs: config.dns.retryMaxTotalDelayMs,
+    // One query may take as long as one request, but no more than 2 s: retries do the rest.
+    attemptTimeoutMs: Math.min(2000, timeoutMs),
+  });
+  return new HttpClient({
+    userAgent: userAgent(config.crawl.contactUrl),
+    timeoutMs,
+    maxRedirects: config.http.maxRedirects,
+    maxResponseBytes: config.http.maxResponseBytes,
+    httpsPort: config.http.port,
+    ...(extraCa === undefined ? {} : { extraCa }),
+    maxPerHost: config.http.maxPerHost,
+    guard: addressGuard(config.http.allowPrivateIps),
+    resolver,
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * At most N requests in flight per host, across every domain being crawled
+ * (seed: per-host concurrency limit). Waiters queue in order; a host's entry
+ * disappears when it has nothing in flight, so the map never outgrows the
+ * number of hosts busy right now.
+ */
+export class PerHostLimit {
+  private readonly hosts = new Map<string, { active: number; waiting: (() => void)[] }>();
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`per-host limit must be a whole number of at least 1, not ${limit}`);
+    this.limit = limit;
+  }
+
+  /** Resolves when a slot for `host` is free; call the returned function to give it back. */
+  async acquire(host: string): Promise<() => void> {
+    let entry = this.hosts.get(host);
+    if (entry === undefined) this.hosts.set(host, (entry = { active: 0, waiting: [] }));
+    if (entry.active < this.limit) entry.active++;
+    // Full: wait for a slot to be handed over (never re-counted, so no one can slip in between).
+    else await new Promise<void>((resolve) => entry.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = entry.waiting.shift();
+      if (next !== undefined) return next();
+      entry.active--;
+      if (entry.active === 0) this.hosts.delete(host);
+    };
+  }
+
+  /** Hosts with something in flight or waiting. */
+  get busyHosts(): number {
+    return this.hosts.size;
+  }
+}

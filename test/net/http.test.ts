@@ -1,0 +1,76 @@
+/** The crawler's HTTP client against real loopback servers (fedisim). */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import type { HttpClient } from "../../src/net/http.ts";
+import { createHttpClient } from "../../src/net/index.ts";
+import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+
+let sim: Fedisim;
+let http: HttpClient;
+const first = (family: string) => sim.scenario.listed.find((s) => s.family === family)!;
+
+beforeAll(async () => {
+  sim = await startFedisim(
+    generateScenario({ domains: 8, seed: 4, families: ["mastodon", "redirect-chain", "oversized", "gzip-bomb", "mastodon-http1-only"], latency: { medianMs: 0 } }),
+    { latencyScale: 0 },
+  );
+  const { config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv }, cwd: sim.dir });
+  http = createHttpClient(config);
+});
+afterAll(async () => {
+  await http?.close();
+  await sim?.close();
+});
+
+describe("HttpClient", () => {
+  it("uses the configured HTTPS port for URLs that name none, and says which protocol it spoke", async () => {
+    const result = await http.fetch(`https://${first("mastodon").ascii}/robots.txt`);
+    expect(result.ok && result.url.port).toBe(String(sim.httpsPort));
+    expect(result.attempts[0]).toMatchObject({ protocol: "h2", status: 200 });
+    const h1 = await http.fetch(`https://${first("mastodon-http1-only").ascii}/robots.txt`);
+    expect(h1.attempts[0]).toMatchObject({ protocol: "http/1.1", status: 200 });
+  });
+
+  it("asks before every hop of a redirect chain and stops when told to", async () => {
+    const asked: string[] = [];
+    const domain = first("redirect-chain").ascii;
+    const result = await http.fetch(`https://${domain}/.well-known/nodeinfo`, {
+      maxRedirects: 10,
+      beforeRequest: async (url) => {
+        asked.push(`${url.pathname}${url.search}`);
+        return url.search === "?hop=3" ? { errorClass: "ROBOT", cause: "DISALLOWED", reason: "not this one" } : undefined;
+      },
+    });
+    expect(asked).toEqual(["/.well-known/nodeinfo", "/.well-known/nodeinfo?hop=1", "/.well-known/nodeinfo?hop=2", "/.well-known/nodeinfo?hop=3"]);
+    expect(result).toMatchObject({ ok: false, failure: { errorClass: "ROBOT" } });
+    expect(sim.requests.forHost(domain).map((r) => r.target)).not.toContain("/.well-known/nodeinfo?hop=3");
+  });
+
+  it("refuses a URL naming a forbidden address without connecting", async () => {
+    const before = sim.requests.records.length;
+    const result = await http.fetch(`https://${sim.addresses.forbidden}/robots.txt`);
+    expect(result).toMatchObject({ ok: false, failure: { errorClass: "TCP", cause: "SSRF", reason: `refused to connect to ${sim.addresses.forbidden}: ${sim.addresses.forbidden} is a loopback address` } });
+    expect(result.attempts).toEqual([]);
+    expect(sim.requests.records.length).toBe(before);
+  });
+
+  it("stops an oversized body at the limit", async () => {
+    const spec = first("oversized");
+    const result = await http.fetch(`https://${spec.ascii}/nodeinfo/2.0`);
+    expect(result).toMatchObject({ ok: false, failure: { errorClass: "SIZE", cause: "TOO_LARGE" } });
+  });
+
+  it("decodes a gzip bomb only up to the limit", async () => {
+    const before = process.memoryUsage().rss;
+    const result = await http.fetch(`https://${first("gzip-bomb").ascii}/nodeinfo/2.0`);
+    expect(result).toMatchObject({ ok: false, failure: { errorClass: "SIZE", cause: "TOO_LARGE", reason: "response body is over the 10485760-byte limit" } });
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("never has more than the per-host limit in flight to one host", async () => {
+    const domain = first("mastodon").ascii;
+    await Promise.all(Array.from({ length: 12 }, () => http.fetch(`https://${domain}/api/v2/instance`)));
+    expect(sim.requests.peakConcurrency(domain)).toBeLessThanOrEqual(2);
+    expect(sim.requests.forHost(domain).filter((r) => r.target === "/api/v2/instance")).toHaveLength(12);
+  });
+});
