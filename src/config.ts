@@ -129,6 +129,20 @@ const fields = {
     default: () => 2,
     parse: integer(1, 4096),
   }),
+  VMCRAWL_DOMAIN_TIMEOUT: field({
+    group: "Crawling",
+    description: "Time allowed for everything about one domain, in seconds; then it fails as a timeout.",
+    defaultText: "`30`",
+    default: () => 30,
+    parse: seconds(1, 3600),
+  }),
+  VMCRAWL_CONTACT_URL: field({
+    group: "Crawling",
+    description: "The page named in the user agent (`vmcrawl/<version> (+URL)`), telling server admins what the crawler does and how to opt out.",
+    defaultText: "`https://docs.vmst.io/vmcrawl`",
+    default: () => "https://docs.vmst.io/vmcrawl",
+    parse: httpsUrl,
+  }),
   VMCRAWL_ERROR_BUFFER: field({
     group: "Crawling",
     description: "Consecutive failures before a domain enters a terminal (`bad_*`) state.",
@@ -171,6 +185,13 @@ const fields = {
     defaultText: "`10485760` (10 MiB)",
     default: () => 10_485_760,
     parse: integer(1024, 1_073_741_824),
+  }),
+  VMCRAWL_MAX_CONCURRENT_PER_HOST: field({
+    group: "HTTP",
+    description: "Requests in flight to one host at a time, across all domains being crawled.",
+    defaultText: "`2`",
+    default: () => 2,
+    parse: integer(1, 64),
   }),
   VMCRAWL_HTTPS_PORT: field({
     group: "HTTP",
@@ -320,6 +341,8 @@ export interface Config {
   readonly ssh: SshSettings | null;
   readonly crawl: {
     readonly maxThreads: number;
+    readonly domainTimeoutSeconds: number;
+    readonly contactUrl: string;
     readonly errorBuffer: number;
     readonly progressHeartbeatSeconds: number;
     readonly slowDomainSeconds: number;
@@ -328,6 +351,7 @@ export interface Config {
     readonly timeoutSeconds: number;
     readonly maxRedirects: number;
     readonly maxResponseBytes: number;
+    readonly maxPerHost: number;
     readonly port: number;
     readonly caFile: string | undefined;
     readonly allowPrivateIps: AllowPrivateIps;
@@ -554,6 +578,8 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
           },
     crawl: {
       maxThreads: v.VMCRAWL_MAX_THREADS,
+      domainTimeoutSeconds: v.VMCRAWL_DOMAIN_TIMEOUT,
+      contactUrl: v.VMCRAWL_CONTACT_URL,
       errorBuffer: v.VMCRAWL_ERROR_BUFFER,
       progressHeartbeatSeconds: v.VMCRAWL_PROGRESS_HEARTBEAT_SECONDS,
       slowDomainSeconds: v.VMCRAWL_SLOW_DOMAIN_SECONDS,
@@ -562,6 +588,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       timeoutSeconds: v.VMCRAWL_HTTP_TIMEOUT,
       maxRedirects: v.VMCRAWL_HTTP_REDIRECT,
       maxResponseBytes: v.VMCRAWL_MAX_RESPONSE_SIZE,
+      maxPerHost: v.VMCRAWL_MAX_CONCURRENT_PER_HOST,
       port: v.VMCRAWL_HTTPS_PORT,
       caFile: v.VMCRAWL_CA_FILE,
       allowPrivateIps: v.VMCRAWL_ALLOW_PRIVATE_IPS,
@@ -627,6 +654,17 @@ function hostName(raw: string): string {
   if (isIP(bare) !== 0) return bare;
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(text)) throw new Expected("a host name or IP address");
   return text;
+}
+
+function httpsUrl(raw: string): string {
+  const text = raw.trim();
+  try {
+    const url = new URL(text);
+    if (url.protocol === "https:" && !/[\s()]/.test(text)) return url.href;
+  } catch {
+    // fall through
+  }
+  throw new Expected("an https:// URL without spaces or parentheses");
 }
 
 function apiKey(raw: string): string {

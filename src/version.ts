@@ -7,3 +7,11 @@ export const VERSION: string = pkg.version;
 export function bundledLibraries(): Record<string, string> {
   return { ...pkg.dependencies };
 }
+
+/** `vmcrawl/<version> (+<contact URL>)`: what server admins see, and the token robots.txt rules name. */
+export function userAgent(contactUrl: string): string {
+  return `vmcrawl/${VERSION} (+${contactUrl})`;
+}
+
+/** The product token robots.txt groups are matched against. */
+export const ROBOTS_TOKEN = "vmcrawl";

@@ -15,12 +15,12 @@ export type ErrorClass = (typeof ERROR_CLASSES)[number];
 export const CAUSES = {
   DNS: ["NXDOMAIN", "SERVFAIL", "TIMEOUT", "NODATA"],
   SSL: ["CERT", "CIPHER", "HANDSHAKE"],
-  TCP: ["REFUSED", "RESET", "TIMEOUT", "SSRF", "PROTOCOL"],
+  TCP: ["REFUSED", "UNREACHABLE", "RESET", "TIMEOUT", "SSRF", "PROTOCOL", "OTHER"],
   TYPE: ["CONTENT_TYPE"],
   SIZE: ["TOO_LARGE"],
   API: ["AUTH", "NO_DOMAIN"],
   JSON: ["INVALID", "EMPTY", "NO_LINKS", "NO_USAGE", "USERS", "VERSION"],
-  HTTP3XX: ["REDIRECT"],
+  HTTP3XX: ["REDIRECT", "INSECURE_REDIRECT"],
   ROBOT: ["DISALLOWED"],
 } as const satisfies Partial<Record<ErrorClass, readonly string[]>>;
 

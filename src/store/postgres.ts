@@ -7,9 +7,10 @@ import postgres from "postgres";
 import type { PostgresSettings } from "../config.ts";
 import { VmcrawlError } from "../errors.ts";
 import type { DomainName } from "../net/domain.ts";
+import type { VersionContext } from "../versions/clean.ts";
 import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migrationReport, planMigrations } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
-import { describeDomain, numberPlaceholders, type Query } from "./queries.ts";
+import { describeDomain, loadVersionContext, numberPlaceholders, type Query } from "./queries.ts";
 import type { DomainReport, Row, Store, Value } from "./types.ts";
 
 /** pg_advisory_xact_lock key serialising migrations across nodes ("vmcrawl" in ASCII). */
@@ -69,6 +70,10 @@ export class PostgresStore implements Store {
 
   async describeDomain(domain: DomainName): Promise<DomainReport> {
     return this.run(() => describeDomain(this.query, domain));
+  }
+
+  async versionContext(): Promise<VersionContext> {
+    return this.run(() => loadVersionContext(this.query));
   }
 
   readonly query: Query = async (text, params) => {

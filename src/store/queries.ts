@@ -5,6 +5,7 @@
  * spliced into the text.
  */
 import { type DomainName, domainSpellings, labelSuffixes } from "../net/domain.ts";
+import type { VersionContext } from "../versions/clean.ts";
 import type { DomainReport, Row, Value } from "./types.ts";
 
 export type Query = (text: string, params: readonly Value[]) => Promise<Row[]>;
@@ -24,6 +25,19 @@ export async function describeDomain(query: Query, domain: DomainName): Promise<
     query(`SELECT * FROM error_log WHERE domain ${inSpellings} ORDER BY event DESC LIMIT 1`, spellings),
   ]);
   return { domain, raw, mastodon, dni, lastError: lastError[0] ?? null };
+}
+
+/** What version cleaning needs from the database: the main branch and the nightly ranges. */
+export async function loadVersionContext(query: Query): Promise<VersionContext> {
+  const [main, nightly] = await Promise.all([
+    query("SELECT branch FROM release_versions WHERE n_level = -1", []),
+    query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY start_date DESC", []),
+  ]);
+  const branch = /^(\d+)\.(\d+)$/.exec(String(main[0]?.branch ?? ""));
+  return {
+    ...(branch ? { mainBranch: { major: Number(branch[1]), minor: Number(branch[2]) } } : {}),
+    nightly: nightly.map((r) => ({ version: String(r.version), start: String(r.start_date), end: String(r.end_date), isSecurity: r.is_security === true })),
+  };
 }
 
 /** `?` → `$1, $2, …` for PostgreSQL. Our query texts hold no `?` inside string literals. */

@@ -8,10 +8,11 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { VmcrawlError } from "../errors.ts";
 import type { DomainName } from "../net/domain.ts";
+import type { VersionContext } from "../versions/clean.ts";
 import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migrationReport, planMigrations } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 import { sqliteNativeBinding } from "./native.ts";
-import { describeDomain, type Query } from "./queries.ts";
+import { describeDomain, loadVersionContext, type Query } from "./queries.ts";
 import { BOOLEAN_COLUMNS, type DomainReport, type Row, type Store, type Value } from "./types.ts";
 
 export interface SqliteOptions {
@@ -68,6 +69,10 @@ export class SqliteStore implements Store {
 
   async describeDomain(domain: DomainName): Promise<DomainReport> {
     return describeDomain(this.query, domain);
+  }
+
+  async versionContext(): Promise<VersionContext> {
+    return loadVersionContext(this.query);
   }
 
   readonly query: Query = async (text, params) => {

@@ -4,6 +4,7 @@
  * strings), so callers and the shared contract tests never see a dialect.
  */
 import type { DomainName } from "../net/domain.ts";
+import type { VersionContext } from "../versions/clean.ts";
 import type { Dialect } from "./migrations.ts";
 import type { MigrationReport } from "./migrate.ts";
 
@@ -28,6 +29,8 @@ export interface Store {
   migrate(): Promise<MigrationReport>;
   /** Everything known about one domain, looked up under each of its spellings. */
   describeDomain(domain: DomainName): Promise<DomainReport>;
+  /** The main branch and nightly ranges that version cleaning needs. */
+  versionContext(): Promise<VersionContext>;
   close(): Promise<void>;
 }
 

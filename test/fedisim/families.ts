@@ -228,7 +228,7 @@ export const FAMILIES: readonly Family[] = [
   family("robots-api", 3, (d) => {
     const m = mastodon(d, "robots-api");
     return [
-      failure(m, "ROBOT", "DISALLOWED", "instance_api_v2", 3, { robots: { status: 200, body: "User-agent: *\nDisallow: /api/\n" } }),
+      failure(m, "ROBOT", "DISALLOWED", "robots_txt", 3, { robots: { status: 200, body: "User-agent: *\nDisallow: /api/\n" } }),
     ].map((x) => ({ ...x, truth: { ...x.truth, disallowed: ["/api/v2/instance", "/api/v1/instance", "/api/v1/instance/peers"] } }));
   }),
   family("robots-5xx", 6, (d) => [failure(mastodon(d, "robots-5xx"), "HTTP5XX", "503", "robots_txt", 1, { robots: { status: 503, body: "Service Unavailable" } })]),

@@ -77,6 +77,15 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       for (let i = 1; i < rows.length; i++) expect(String(rows[i]!.start_date) >= String(rows[i - 1]!.end_date)).toBe(true);
     });
 
+    it("loads the version context: the main branch and the nightly ranges, newest first", async () => {
+      const { store } = await harness();
+      await store.migrate();
+      const context = await store.versionContext();
+      expect(context.mainBranch).toEqual({ major: 4, minor: 6 });
+      expect(context.nightly).toHaveLength(26);
+      expect(context.nightly[0]).toEqual({ version: "4.6.0-alpha.3", start: "2026-01-21", end: "2099-12-31", isSecurity: false });
+    });
+
     it("never overwrites operator changes when the seed runs again", async () => {
       const { store, query } = await harness();
       await store.migrate();
