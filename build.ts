@@ -88,6 +88,10 @@ async function main(): Promise<void> {
       disableExperimentalSEAWarning: true,
       useCodeCache: !options["no-code-cache"],
       useSnapshot: false,
+      // A crawler on a small VPS: keep the heap small. The young generation is what grows
+      // unchecked under load (measured: 400 MiB peak RSS for 2,000 domains without, 220-250 with).
+      // NODE_OPTIONS can still override these.
+      execArgv: ["--max-semi-space-size=8", "--max-old-space-size=256"],
       assets: { [SQLITE_ADDON_ASSET]: addon },
     }),
   );

@@ -17,7 +17,7 @@ describe("help and version", () => {
     const { code, stdout, stderr } = await run(["--help"]);
     expect(code).toBe(0);
     expect(stderr).toBe("");
-    for (const word of ["crawl", "fetch", "manage", "sync", "stats", "db", "--new", "--target", "--file", "--db", "--mode", "--version"]) {
+    for (const word of ["crawl", "fetch", "probe", "manage", "sync", "stats", "db", "--new", "--target", "--file", "--db", "--mode", "--version"]) {
       expect(stdout).toContain(word);
     }
     expect(stdout).toContain("0–5, 10, 20–32, 50–53, 60–72");
@@ -96,6 +96,9 @@ describe("argument rules", () => {
     [["fetch", "--limit", "0"], /--limit "0" is not valid: expected a whole number of at least 1/],
     [["fetch", "--limit", "ten"], /--limit "ten" is not valid/],
     [["fetch", "--offset", "-1"], /--offset "-1" is not valid: expected a whole number of at least 0/],
+    [["probe"], /name at least one domain, or --file PATH/],
+    [["probe", "https://mas.to"], /"https:\/\/mas.to" is not a domain name/],
+    [["probe", "--file", "/nonexistent/domains.txt"], /--file \/nonexistent\/domains.txt cannot be read \(ENOENT\)/],
   ])("vmcrawl %j is refused with exit 2", async (argv, message) => {
     const { code, stderr, stdout } = await run(argv);
     expect(code).toBe(2);

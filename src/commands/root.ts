@@ -18,6 +18,7 @@ export const rootCommand = defineCommand({
   subCommands: {
     crawl: () => import("./crawl.ts").then((m) => m.default),
     fetch: () => import("./fetch.ts").then((m) => m.default),
+    probe: () => import("./probe.ts").then((m) => m.default),
     manage: () => import("./manage.ts").then((m) => m.default),
     sync: () => import("./sync.ts").then((m) => m.default),
     stats: () => import("./stats.ts").then((m) => m.default),

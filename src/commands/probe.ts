@@ -1,0 +1,105 @@
+/**
+ * `vmcrawl probe DOMAIN… [--file PATH] [--json]`: runs the crawl of each domain
+ * and prints the outcome with every request made, storing nothing. What a
+ * server admin needs to see why their server is or is not listed.
+ */
+import { defineCommand } from "citty";
+import { constants, createReadStream } from "node:fs";
+import { access } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Runtime } from "../cli.ts";
+import { probe, type ProbeOutcome } from "../crawl/probe.ts";
+import { domainListArg } from "../crawl/selection.ts";
+import { UsageError } from "../errors.ts";
+import { parseDomain, type DomainName } from "../net/domain.ts";
+import { createHttpClient } from "../net/index.ts";
+import { ROBOTS_TOKEN } from "../version.ts";
+import { printable } from "./lookup.ts";
+import { println, runtimeOf, withStore } from "./_shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "probe",
+    description: "Crawl domains now and show what happened, request by request; stores nothing",
+  },
+  args: {
+    domains: { type: "positional", required: false, valueHint: "domain", description: "Domains to probe (also comma-separated)" },
+    file: { type: "string", valueHint: "path", description: "Also probe the domains in this file, one per line" },
+    json: { type: "boolean", description: "One JSON object per domain (JSON Lines)" },
+  },
+  async run(context) {
+    const runtime = runtimeOf(context);
+    const named = context.args._.flatMap((arg) => domainListArg("domain", arg));
+    if (named.length === 0 && context.args.file === undefined) throw new UsageError("name at least one domain, or --file PATH");
+    const config = runtime.config();
+    if (context.args.file !== undefined) await readable(context.args.file);
+    // Reading the version tables is all the database is used for.
+    const versions = await withStore(runtime, (store) => store.versionContext());
+    const http = createHttpClient(config);
+    try {
+      const emit = (outcome: ProbeOutcome) => println(runtime, context.args.json ? JSON.stringify(outcome) : renderOutcome(outcome));
+      await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, async (domain) => {
+        emit(await probe(domain, { http, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN }));
+      });
+    } finally {
+      await http.close();
+    }
+  },
+});
+
+/** The named domains, then the file's, read line by line (a long list is never held whole). */
+async function* domains(named: readonly DomainName[], file: string | undefined, runtime: Runtime): AsyncGenerator<DomainName> {
+  yield* named;
+  if (file === undefined) return;
+  const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    const text = line.replace(/#.*$/, "").trim();
+    if (text === "") continue;
+    const parsed = parseDomain(text);
+    if (parsed.ok) yield parsed.value;
+    else runtime.io.stderr.write(`vmcrawl: ${file}:${number}: skipped "${printable(text.slice(0, 80))}": ${parsed.reason}\n`);
+  }
+}
+
+async function readable(file: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (err) {
+    throw new UsageError(`--file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Runs `work` over the items with at most `limit` at once, pulling items only as slots free up. */
+async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const iterator = items[Symbol.asyncIterator]();
+  const worker = async () => {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await work(next.value);
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+}
+
+export function renderOutcome(outcome: ProbeOutcome): string {
+  const head = (() => {
+    switch (outcome.kind) {
+      case "mastodon":
+        return `Mastodon-compatible (${outcome.software}) ${outcome.version}${outcome.full_version !== outcome.version ? ` (reports ${outcome.full_version})` : ""}, ${outcome.mau} monthly active of ${outcome.total_users} users`;
+      case "alias":
+        return `alias of ${outcome.canonical}: ${outcome.software} ${outcome.version}, ${outcome.mau} monthly active of ${outcome.total_users} users`;
+      case "other":
+        return `not Mastodon: ${outcome.software}`;
+      case "matrix":
+        return "a Matrix server";
+      case "error":
+        return `${outcome.error_class} ${outcome.cause} at ${outcome.endpoint}: ${outcome.reason}`;
+    }
+  })();
+  const lines = [`${outcome.domain}: ${printable(head)} (${outcome.ms} ms)`];
+  for (const r of outcome.requests) {
+    const what = r.error === undefined ? String(r.status ?? "") : `${r.status ?? ""} ${r.error}`.trim();
+    lines.push(`  GET ${printable(r.url)}  ${r.protocol ?? "-"}  ${printable(what)}  ${r.ms} ms`);
+  }
+  return lines.join("\n");
+}
+
