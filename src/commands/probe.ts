@@ -37,7 +37,7 @@ export default defineCommand({
     const versions = await withStore(runtime, (store) => store.versionContext());
     const http = createHttpClient(config);
     try {
-      const emit = (outcome: ProbeOutcome) => println(runtime, context.args.json ? JSON.stringify(outcome) : renderOutcome(outcome));
+      const emit = (outcome: ProbeOutcome) => println(runtime, context.args.json ? JSON.stringify(outcomeJson(outcome)) : renderOutcome(outcome));
       await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, async (domain) => {
         emit(await probe(domain, { http, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN }));
       });
@@ -78,6 +78,28 @@ async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, wo
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) await work(next.value);
   };
   await Promise.all(Array.from({ length: limit }, worker));
+}
+
+/** A stable shape for scripts: every key present on every line, null where it does not apply. */
+export function outcomeJson(outcome: ProbeOutcome): Record<string, unknown> {
+  const o = outcome as unknown as Partial<Record<string, unknown>>;
+  const pick = (key: string) => o[key] ?? null;
+  return {
+    domain: outcome.domain,
+    kind: outcome.kind,
+    error_class: pick("error_class"),
+    cause: pick("cause"),
+    endpoint: pick("endpoint"),
+    reason: pick("reason"),
+    software: pick("software"),
+    version: pick("version"),
+    full_version: pick("full_version"),
+    mau: pick("mau"),
+    total_users: pick("total_users"),
+    canonical: pick("canonical"),
+    ms: outcome.ms,
+    requests: outcome.requests,
+  };
 }
 
 export function renderOutcome(outcome: ProbeOutcome): string {

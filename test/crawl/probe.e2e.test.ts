@@ -63,6 +63,11 @@ describe(`vmcrawl probe over ${DOMAINS} simulated domains`, () => {
     for (const f of FAMILIES) expect(families.has(f.name), f.name).toBe(true);
   });
 
+  it("prints every documented key on every line", () => {
+    const keys = ["domain", "kind", "error_class", "cause", "endpoint", "reason", "software", "version", "full_version", "mau", "total_users", "canonical", "ms", "requests"];
+    for (const o of run.outcomes) expect(Object.keys(o)).toEqual(keys);
+  });
+
   it("finishes cleanly with one outcome per domain", () => {
     expect(run.stderr.replace(/peak-rss-kib \d+\n?$/, "")).toBe("");
     expect(run.code).toBe(0);

@@ -15,7 +15,7 @@ export function compareWithTruth(outcome: ProbeOutcome | Record<string, unknown>
     if (want !== have) diffs.push(`${field} ${JSON.stringify(have)}, want ${JSON.stringify(want)}`);
   }
   // Canonical domains compare as A-labels: the instance API names them in either form.
-  if (truth.canonical !== undefined && domainToASCII(String(got.canonical ?? "")) !== domainToASCII(truth.canonical)) {
+  if ((truth.canonical ?? null) !== null ? domainToASCII(String(got.canonical ?? "")) !== domainToASCII(truth.canonical!) : (got.canonical ?? null) !== null) {
     diffs.push(`canonical ${JSON.stringify(got.canonical)}, want ${JSON.stringify(truth.canonical)}`);
   }
   return diffs.length === 0 ? [] : [`${truth.domain} (${family}): ${diffs.join("; ")}${got.reason ? ` — ${got.reason}` : ""}`];
