@@ -11,6 +11,7 @@
  * (each redirect hop too) is checked against it. A hard-fail status (410,
  * 418, 451, 999) anywhere ends the probe at once.
  */
+import { deadline } from "../net/deadline.ts";
 import type { Failure } from "../net/failure.ts";
 import type { Attempt, FetchResult, HttpClient } from "../net/http.ts";
 import type { DomainName } from "../net/domain.ts";
@@ -22,12 +23,15 @@ import { isObject, readSoftware, readUsers, readWellKnown } from "./nodeinfo.ts"
 import { type Endpoint, type ErrorClass, HARD_FAIL_STATUSES, httpClass, MASTODON_COMPATIBLE, type OutcomeKind } from "./outcome.ts";
 
 export interface ProbeDeps {
-  readonly http: Pick<HttpClient, "fetch">;
+  /** With `scoped`, the probe's connections are closed when it ends. */
+  readonly http: Pick<HttpClient, "fetch"> & Partial<Pick<HttpClient, "scoped">>;
   readonly versions: VersionContext;
   /** Everything about the domain must be done by then. */
   readonly deadlineMs: number;
   /** The product token robots.txt groups are matched against. */
   readonly robotsToken: string;
+  /** Stops the probe early (a crawl run being interrupted). */
+  readonly signal?: AbortSignal;
 }
 
 /** One request made for the domain, for `vmcrawl probe`, slow-domain display and courtesy tests. */
@@ -62,9 +66,17 @@ const ROBOTS_REDIRECTS = 5; // RFC 9309 §2.3.1.2
 const ALL_ALLOWED: readonly RobotsRule[] = [];
 
 export async function probe(domain: DomainName, deps: ProbeDeps): Promise<ProbeOutcome> {
-  const run = new ProbeRun(domain, deps);
+  const limit = deadline(deps.deadlineMs, deps.signal);
+  const http = deps.http.scoped?.() ?? deps.http;
+  const run = new ProbeRun(domain, { ...deps, http }, limit.signal);
   const started = performance.now();
-  const result = await run.pipeline().catch((err: unknown) => run.fail("TCP", "OTHER", "nodeinfo", `probe failed unexpectedly: ${(err as Error).message}`));
+  const result = await run
+    .pipeline()
+    .catch((err: unknown) => run.fail("TCP", "OTHER", "nodeinfo", `probe failed unexpectedly: ${(err as Error).message}`))
+    .finally(() => {
+      limit.dispose();
+      if ("close" in http) void http.close();
+    });
   // Field order is the order people read `probe --json` in: who, what, then the evidence.
   const tail = { ms: Math.round(performance.now() - started), requests: run.requests };
   const domainName = domain.name;
@@ -88,10 +100,10 @@ class ProbeRun {
   private readonly robotsFailures = new WeakSet<Failure>();
   private readonly deadline: AbortSignal;
 
-  constructor(domain: DomainName, deps: ProbeDeps) {
+  constructor(domain: DomainName, deps: ProbeDeps, deadline: AbortSignal) {
     this.domain = domain;
     this.deps = deps;
-    this.deadline = AbortSignal.timeout(deps.deadlineMs);
+    this.deadline = deadline;
   }
 
   fail(errorClass: ErrorClass, cause: string, endpoint: Endpoint, reason: string): ErrorStop {

@@ -13,12 +13,12 @@
  * It never throws for a failed request: the result says what happened.
  */
 import { isIP, isIPv6, type Socket } from "node:net";
-import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import type { NameResolver } from "./dns.ts";
+import { type Deadline, deadline } from "./deadline.ts";
 import { classifyError, type Failure, NetError } from "./failure.ts";
 import { PerHostLimit } from "./limit.ts";
 
@@ -65,6 +65,12 @@ export interface FetchOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+interface AgentPair {
+  h2(): Agent;
+  h1(): Agent;
+  close(): Promise<void>;
+}
 // 64 KiB output chunks instead of zlib's 16 KiB: a highly compressed body reaches the size
 // limit in a quarter of the thread-pool round trips, which matters on a busy event loop.
 const ZLIB = { chunkSize: 64 * 1024 };
@@ -77,15 +83,14 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
 
 export class HttpClient {
   private readonly options: HttpClientOptions;
-  private readonly h2: Agent;
-  private readonly h1: Agent;
+  private readonly shared: AgentPair;
   private readonly limit: PerHostLimit;
   /** ALPN result per origin, for instrumentation; bounded. */
   private readonly negotiated = new Map<string, Protocol>();
   /** Origins whose HTTP/2 broke: HTTP/1.1 from then on; bounded. */
   private readonly http1Origins = new Set<string>();
-
   private readonly secureContext: SecureContext;
+  private readonly agentOptions: Agent.Options;
 
   constructor(options: HttpClientOptions) {
     this.options = options;
@@ -96,7 +101,7 @@ export class HttpClient {
       ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa] } : {}),
     });
     this.limit = new PerHostLimit(options.maxPerHost);
-    const common = {
+    this.agentOptions = {
       connections: options.maxPerHost,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -104,19 +109,31 @@ export class HttpClient {
       keepAliveMaxTimeout: 10_000,
       maxHeaderSize: 64 * 1024,
     };
-    // undici fixes the ALPN offer when the connector is built, so each agent gets its own.
-    this.h2 = new Agent({ ...common, allowH2: true, connect: this.connector(true) });
-    this.h1 = new Agent({ ...common, allowH2: false, connect: this.connector(false) });
+    this.shared = this.agents();
   }
 
-  async fetch(input: URL | string, options: FetchOptions = {}): Promise<FetchResult> {
+  /**
+   * A client whose connections live only as long as one domain's crawl: `close()` ends them at
+   * once instead of leaving them idle until keep-alive runs out (measured: 340 → 270 MiB peak at
+   * 256 domains at a time). Everything else (limits, resolver, protocol memory) is shared.
+   */
+  scoped(): { fetch: HttpClient["fetch"]; close(): Promise<void> } {
+    const agents = this.agents();
+    return { fetch: (input, options = {}) => this.fetchWith(agents, input, options), close: () => agents.close() };
+  }
+
+  fetch(input: URL | string, options: FetchOptions = {}): Promise<FetchResult> {
+    return this.fetchWith(this.shared, input, options);
+  }
+
+  private async fetchWith(agents: AgentPair, input: URL | string, options: FetchOptions): Promise<FetchResult> {
     const attempts: Attempt[] = [];
     let url = this.withPort(new URL(input));
     const maxRedirects = options.maxRedirects ?? this.options.maxRedirects;
     for (let hop = 0; ; hop++) {
       const refused = (await this.checkAddress(url, options.signal)) ?? (await options.beforeRequest?.(url));
       if (refused !== undefined) return { ok: false, failure: refused, attempts };
-      const result = await this.request(url, options, attempts);
+      const result = await this.request(agents, url, options, attempts);
       if (!result.ok || !REDIRECTS.has(result.status) || result.headers.location === undefined) return result;
       if (hop >= maxRedirects) {
         return { ok: false, failure: { errorClass: "HTTP3XX", cause: "REDIRECT", reason: `more than ${maxRedirects} redirects (last: ${result.status} to ${result.headers.location})` }, attempts };
@@ -135,28 +152,28 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.h2.close(), this.h1.close()]);
+    await this.shared.close();
   }
 
   /** One request, with the HTTP/1.1 retry; never throws. */
-  private async request(url: URL, options: FetchOptions, attempts: Attempt[]): Promise<FetchResult> {
+  private async request(agents: AgentPair, url: URL, options: FetchOptions, attempts: Attempt[]): Promise<FetchResult> {
     const origin = url.origin;
     const useH1 = this.http1Origins.has(origin);
-    const first = await this.once(url, useH1 ? this.h1 : this.h2, options);
+    const first = await this.once(url, useH1 ? agents.h1() : agents.h2(), useH1, options);
     attempts.push(first.attempt);
     if (first.result.ok || useH1 || this.negotiated.get(origin) !== "h2" || !["PROTOCOL", "RESET"].includes(first.result.failure.cause)) return { ...first.result, attempts };
     // Servers that break HTTP/2 sessions usually serve HTTP/1.1 fine: one retry, remembered for the origin.
     remember(this.http1Origins, origin);
-    const second = await this.once(url, this.h1, options);
+    const second = await this.once(url, agents.h1(), true, options);
     attempts.push(second.attempt);
     return { ...second.result, attempts };
   }
 
-  private async once(url: URL, agent: Dispatcher, options: FetchOptions): Promise<{ result: FetchResult; attempt: Attempt }> {
+  private async once(url: URL, agent: Dispatcher, http1: boolean, options: FetchOptions): Promise<{ result: FetchResult; attempt: Attempt }> {
     const started = performance.now();
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const release = await this.limit.acquire(url.hostname);
+    const limit = deadline(this.options.timeoutMs, options.signal);
+    const signal = limit.signal;
     let status: number | undefined;
     try {
       const res = await agent.request({
@@ -179,26 +196,40 @@ export class HttpClient {
         throw new NetError("VMCRAWL_SIZE", `response of ${declared} bytes is over the ${this.options.maxResponseBytes}-byte limit`);
       }
       const body = REDIRECTS.has(status) ? await discard(res.body) : await readLimited(res.body, DECODERS[encoding], this.options.maxResponseBytes, signal);
-      const attempt = { url: url.href, protocol: this.protocolOf(url, agent), status, ms: Math.round(performance.now() - started) };
+      const attempt = { url: url.href, protocol: this.protocolOf(url, http1), status, ms: Math.round(performance.now() - started) };
       return { result: { ok: true, status, headers, body, url, attempts: [] }, attempt };
     } catch (err) {
-      const failure = classifyError(this.deadlineError(err, timeout, options.signal));
-      const attempt = { url: url.href, protocol: this.protocolOf(url, agent), ms: Math.round(performance.now() - started), error: failure.reason, ...(status === undefined ? {} : { status }) };
+      const failure = classifyError(this.deadlineError(err, limit, options.signal));
+      const attempt = { url: url.href, protocol: this.protocolOf(url, http1), ms: Math.round(performance.now() - started), error: failure.reason, ...(status === undefined ? {} : { status }) };
       return { result: { ok: false, failure, attempts: [] }, attempt };
     } finally {
+      limit.dispose();
       release();
     }
   }
 
   /** An abort is a timeout: ours (this request) or the caller's (the domain's deadline). */
-  private deadlineError(err: unknown, timeout: AbortSignal, domain: AbortSignal | undefined): unknown {
-    if (timeout.aborted) return new NetError("VMCRAWL_TIMEOUT", `no complete answer within ${this.options.timeoutMs / 1000} s`);
+  private deadlineError(err: unknown, limit: Deadline, domain: AbortSignal | undefined): unknown {
+    if (limit.expired) return new NetError("VMCRAWL_TIMEOUT", `no complete answer within ${this.options.timeoutMs / 1000} s`);
     if (domain?.aborted) return new NetError("VMCRAWL_DEADLINE", "the domain's time ran out");
     return err;
   }
 
-  private protocolOf(url: URL, agent: Dispatcher): Protocol | undefined {
-    return agent === this.h1 ? "http/1.1" : this.negotiated.get(url.origin);
+  private protocolOf(url: URL, http1: boolean): Protocol | undefined {
+    return http1 ? "http/1.1" : this.negotiated.get(url.origin);
+  }
+
+  /** An HTTP/2 agent and an HTTP/1.1-only one, made when first needed. undici fixes the ALPN offer when a connector is built, so each gets its own. */
+  private agents(): AgentPair {
+    let h2: Agent | undefined;
+    let h1: Agent | undefined;
+    return {
+      h2: () => (h2 ??= new Agent({ ...this.agentOptions, allowH2: true, connect: this.connector(true) })),
+      h1: () => (h1 ??= new Agent({ ...this.agentOptions, allowH2: false, connect: this.connector(false) })),
+      close: async () => {
+        await Promise.all([h2?.close(), h1?.close()]);
+      },
+    };
   }
 
   /**
@@ -252,7 +283,8 @@ export class HttpClient {
       // trust store each time (measured: 20x slower and 1.2 GiB for 2,000 domains).
       secureContext: this.secureContext,
       timeout: this.options.timeoutMs,
-      maxCachedSessions: 1000,
+      // Every probe has its own agents: a cached session would never be offered to the same host again.
+      maxCachedSessions: 0,
     } as buildConnector.BuildOptions);
     return (opts, callback) =>
       base(opts, (err, socket) => {
@@ -268,18 +300,23 @@ export class HttpClient {
 
 /** Reads a body to the end, decoded, failing past `limit` decoded bytes. */
 async function readLimited(body: NodeJS.ReadableStream, decoder: (() => NodeJS.ReadWriteStream) | undefined, limit: number, signal: AbortSignal): Promise<Buffer> {
+  let source: AsyncIterable<Buffer> = body as AsyncIterable<Buffer>;
+  if (decoder !== undefined) {
+    // The decoder is read directly below; pipeline only carries errors and teardown between the two.
+    const decoded = decoder();
+    pipeline(body, decoded, { signal }).catch(() => {});
+    source = decoded as unknown as AsyncIterable<Buffer>;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
-  const collect = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      if (size > limit) return done(new NetError("VMCRAWL_SIZE", `response body is over the ${limit}-byte limit`));
-      chunks.push(chunk);
-      done();
-    },
-  });
-  const stages = decoder === undefined ? [body, collect] : [body, decoder(), collect];
-  await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], { signal });
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > limit) {
+      (body as { destroy?: () => void }).destroy?.();
+      throw new NetError("VMCRAWL_SIZE", `response body is over the ${limit}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
   return Buffer.concat(chunks, size);
 }
 
