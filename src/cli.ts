@@ -21,6 +21,8 @@ export interface Output {
 export interface CliIo {
   readonly stdout: Output;
   readonly stderr: Output;
+  /** For interactive prompts; absent or not a TTY means headless. */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /** What every command receives (as citty's `context.data`). */

@@ -26,7 +26,8 @@ export type ErrorCode =
   | "NOT_AVAILABLE"
   | "MIGRATION"
   | "STORE"
-  | "NATIVE_ADDON";
+  | "NATIVE_ADDON"
+  | "INTERRUPTED";
 
 export class VmcrawlError extends Error {
   override name = "VmcrawlError";

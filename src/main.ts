@@ -12,7 +12,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 runCli(rootCommand, process.argv.slice(2), {
-  io: { stdout: process.stdout, stderr: process.stderr },
+  io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
   loadConfig: loadProcessConfig,
 }).then((code) => {
   // exitCode, not exit(): pending writes to stdout and stderr are flushed before the process ends.

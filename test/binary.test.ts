@@ -76,10 +76,11 @@ describe("dist/vmcrawl from an empty directory", () => {
     expect(stderr).toBe(message);
   });
 
-  it("says plainly that crawling is not available yet (exit 3)", () => {
-    const { code, stderr } = run([]);
-    expect(code).toBe(3);
-    expect(stderr).toBe("vmcrawl: Crawling (the crawl runner) is not available in this build of vmcrawl yet.\n");
+  it("runs a headless crawl on a fresh database: nothing to crawl, statistics recorded, exit 0", () => {
+    const { code, stdout, stderr } = run([]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^vmcrawl: crawled 0 domains in [\d.]+ s \(nothing\); statistics for \d{4}-\d{2}-\d{2} recorded\n$/);
   });
 
   it("applies each migration once when four processes start on a fresh file together", async () => {

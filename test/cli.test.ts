@@ -109,12 +109,6 @@ describe("argument rules", () => {
   });
 
   it.each([
-    [[], "Crawling"],
-    [["crawl"], "Crawling"],
-    [["--new"], "Crawling"],
-    [["--mode", "53"], "Crawling"],
-    [["--target", "mas.to, infosec.exchange,🍕.ws"], "Crawling"],
-    [["crawl", "--file", "domains.txt"], "Crawling"],
     [["fetch"], "fetch"],
     [["fetch", "--limit", "100", "--offset", "50"], "fetch"],
     [["fetch", "--random", "--limit", "5"], "fetch"],
@@ -128,6 +122,36 @@ describe("argument rules", () => {
     expect(code).toBe(3);
     expect(stdout).toBe("");
     expect(stderr).toMatch(new RegExp(`^vmcrawl: ${what}.* is not available in this build of vmcrawl yet\\.\\n$`));
+  });
+});
+
+describe("crawling, without any network", () => {
+  it.each([[[]], [["crawl"]], [["--new"]], [["--mode", "53"]], [["--mode", "72"]]])("vmcrawl %j on an empty database crawls nothing and says so, exit 0", async (argv) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^vmcrawl: crawled 0 domains in [\d.]+ s \(nothing\); statistics for \d{4}-\d{2}-\d{2} recorded\n$/);
+  });
+
+  it("refuses a --file that cannot be read, exit 2", async () => {
+    const { code, stderr } = await run(["--file", join(home, "missing.txt")]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--file .*missing\.txt cannot be read \(ENOENT\)/);
+  });
+
+  it("reports lines of a --file that are not domains and skips them", async () => {
+    writeFileSync(join(home, "list.txt"), "# a comment\n\nhttps://bad.example/x\nlocalhost\n");
+    const { code, stderr } = await run(["--file", join(home, "list.txt")]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`list.txt:3: skipped "https://bad.example/x": give the domain name only, without a scheme such as https://`);
+    expect(stderr).toContain(`list.txt:4: skipped "localhost": it has no dot`);
+    expect(stderr).toMatch(/crawled 0 domains/);
+  });
+
+  it("says plainly that crawling in fleet mode is not available yet (exit 3)", async () => {
+    const { code, stderr } = await run([], { VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_HOST: "127.0.0.1" });
+    expect(code).toBe(3);
+    expect(stderr).toBe("vmcrawl: Crawling in fleet mode (local staging and sync to PostgreSQL) is not available in this build of vmcrawl yet.\n");
   });
 });
 

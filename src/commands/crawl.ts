@@ -1,19 +1,33 @@
 /**
  * The default command: crawl known domains (`vmcrawl`, also `vmcrawl crawl`),
- * or look one up with `--db`. Thin: parse the request, call the service.
+ * or look one up with `--db`. This file wires the run together: which
+ * domains, the network, the store, progress on screen, Ctrl-C.
  */
 import { defineCommand } from "citty";
+import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
-import { crawlModeRanges } from "../crawl/modes.ts";
-import { type CrawlArgs, parseCrawlRequest } from "../crawl/selection.ts";
-import { NotAvailableError } from "../errors.ts";
+import { crawlModeRanges, findCrawlMode } from "../crawl/modes.ts";
+import { probe } from "../crawl/probe.ts";
+import { ProgressTracker } from "../crawl/progress.ts";
+import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
+import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
+import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
+import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
+import { createHttpClient } from "../net/index.ts";
+import { selectionFor } from "../store/selection.ts";
+import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
+import { SqliteStore } from "../store/sqlite.ts";
+import { computeStatistics } from "../stats/daily.ts";
+import { printable } from "../text.ts";
+import { ROBOTS_TOKEN } from "../version.ts";
 import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
+import { chooseMode, showProgress } from "./crawl-view.ts";
 
 export const crawlArgs = {
   new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
   target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
-  file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line" },
+  file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line (added to the database first)" },
   mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()})` },
   db: { type: "string", valueHint: "domain", description: "Print everything stored about one domain and exit (no crawl)" },
 } as const;
@@ -21,8 +35,141 @@ export const crawlArgs = {
 export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
   if (request.kind === "lookup") return lookupDomain(runtime, request.domain);
-  runtime.config(); // a bad configuration is reported as such (exit 2) before anything else
-  throw new NotAvailableError("Crawling (the crawl runner)");
+  const config = runtime.config(); // a bad configuration is reported as such (exit 2) before anything else
+  if (config.postgres !== null) throw new NotAvailableError("Crawling in fleet mode (local staging and sync to PostgreSQL)");
+
+  const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
+  let http: ReturnType<typeof createHttpClient> | undefined;
+  try {
+    await store.migrate();
+    const source = await sourceFor(request, runtime, store.crawl);
+    if (source === undefined) return; // the menu was cancelled
+    const versions = await store.versionContext();
+    http = createHttpClient(config);
+    const client = http;
+    const tracker = new ProgressTracker();
+    const stop = new AbortController();
+    const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
+    const interrupt = onInterrupt(runtime, stop);
+    let summary: RunSummary;
+    try {
+      summary = await runCrawl(source, {
+        concurrency: config.crawl.maxThreads,
+        errorBuffer: config.crawl.errorBuffer,
+        worker: `${hostname()}:${process.pid}`,
+        probe: (domain, signal) => probe(domain, { http: client, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
+        store: store.crawl,
+        hardDni: store.crawl.hardDni(),
+        signal: stop.signal,
+        events: tracker,
+      });
+    } finally {
+      interrupt.remove();
+      view.stop();
+    }
+    const counts = tracker.snapshot();
+    const parts = [...counts.kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing";
+    if (summary.interrupted) {
+      throw new VmcrawlError(
+        "INTERRUPTED",
+        `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
+        { exitCode: 130 },
+      );
+    }
+    const date = recordStatistics(store.crawl);
+    runtime.io.stderr.write(`vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}; statistics for ${date} recorded\n`);
+  } finally {
+    await http?.close();
+    await store.close();
+  }
+}
+
+async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, runtime: Runtime, store: SqliteCrawlStore): Promise<RunSource | undefined> {
+  const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
+  switch (request.kind) {
+    case "targets":
+      store.insertDomains(request.domains.map((d) => d.name));
+      return listSource(request.domains, request.domains.length === 1 ? request.domains[0]!.name : `${request.domains.length} domains`);
+    case "file": {
+      const total = await importFile(request.path, store, warn);
+      return fileSource(request.path, total);
+    }
+    case "new":
+      return menuSource(0, store, warn);
+    case "mode":
+      return menuSource(request.mode.mode, store, warn);
+    case "default": {
+      const interactive = runtime.io.stdin?.isTTY === true && runtime.io.stdout.isTTY === true;
+      if (!interactive) return menuSource(3, store, warn);
+      const mode = await chooseMode(runtime);
+      return mode === undefined ? undefined : menuSource(mode, store, warn);
+    }
+  }
+}
+
+function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
+  const label = `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`;
+  return selectionSource({
+    store,
+    selection: selectionFor(mode),
+    label,
+    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, store.releaseBranches()) } : {}),
+    ...(mode === 3 ? { random: Math.random } : {}),
+    onInvalid: (domain, reason) => warn(`skipped stored domain "${printable(domain)}": ${reason}`),
+  });
+}
+
+/** Adds the file's domains to raw_domains (so an interrupted run can continue with --new); returns how many are valid. */
+async function importFile(path: string, store: SqliteCrawlStore, warn: (text: string) => void): Promise<number> {
+  let total = 0;
+  let batch: string[] = [];
+  try {
+    for await (const entry of fileDomains(path)) {
+      if (!("domain" in entry)) {
+        warn(`${path}:${entry.line}: skipped "${printable(entry.text.slice(0, 80))}": ${entry.reason}`);
+        continue;
+      }
+      total++;
+      batch.push(entry.domain.name);
+      if (batch.length >= 1000) {
+        store.insertDomains(batch);
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw new UsageError(`--file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  store.insertDomains(batch);
+  return total;
+}
+
+/** Today's statistics (UTC) from servers that answered in the last three days (seed "Retention"). */
+function recordStatistics(store: SqliteCrawlStore): string {
+  const now = new Date();
+  const since = new Date(now.getTime() - 3 * 86_400_000).toISOString();
+  const date = now.toISOString().slice(0, 10);
+  store.recordStatistics(date, now.toISOString(), computeStatistics(store.published(since), store.releaseBranches()));
+  return date;
+}
+
+/** Ctrl-C once: stop starting domains, write what is finished, exit 130. Twice: quit at once. */
+function onInterrupt(runtime: Runtime, stop: AbortController): { remove(): void } {
+  const handler = () => {
+    if (stop.signal.aborted) {
+      runtime.io.stderr.write("vmcrawl: interrupted again, quitting now (every written batch is whole)\n");
+      process.exit(130);
+    }
+    runtime.io.stderr.write("\nvmcrawl: stopping: writing finished results (Ctrl-C again to quit at once)\n");
+    stop.abort();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    remove() {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
 }
 
 export default defineCommand({
@@ -30,3 +177,4 @@ export default defineCommand({
   args: crawlArgs,
   run: (context) => crawl(runtimeOf(context), context.args),
 });
+

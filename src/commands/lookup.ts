@@ -3,6 +3,7 @@ import type { Runtime } from "../cli.ts";
 import type { DomainName } from "../net/domain.ts";
 import { describeStorage } from "../store/index.ts";
 import type { DomainReport, Row } from "../store/types.ts";
+import { printable } from "../text.ts";
 import { println, withStore } from "./_shared.ts";
 
 export async function lookupDomain(runtime: Runtime, domain: DomainName): Promise<void> {
@@ -36,9 +37,4 @@ function section(lines: string[], title: string, rows: readonly Row[], empty: st
     const width = Math.max(...Object.keys(row).map((column) => column.length));
     for (const [column, value] of Object.entries(row)) lines.push(`  ${column.padEnd(width)}  ${value === null ? "NULL" : printable(String(value))}`);
   });
-}
-
-/** Stored text can come from remote servers; never let it drive the terminal (escape sequences, line tricks). */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -14,7 +14,7 @@ import { UsageError } from "../errors.ts";
 import { parseDomain, type DomainName } from "../net/domain.ts";
 import { createHttpClient } from "../net/index.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
-import { printable } from "./lookup.ts";
+import { printable } from "../text.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
 export default defineCommand({

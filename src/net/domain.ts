@@ -61,3 +61,13 @@ export function labelSuffixes(name: string): string[] {
   const labels = name.split(".");
   return labels.map((_, i) => labels.slice(i).join("."));
 }
+
+/**
+ * Whether `name` or a parent of it (at a label boundary) is in `list`, in either spelling:
+ * the DNI rule for `example.com` covers `x.example.com`, never `notexample.com`.
+ */
+export function isListed(name: string, list: ReadonlySet<string>): boolean {
+  if (list.size === 0) return false;
+  const ascii = domainToASCII(name) || name;
+  return [...new Set([name, ascii, domainToUnicode(ascii)])].some((spelling) => labelSuffixes(spelling).some((suffix) => list.has(suffix)));
+}

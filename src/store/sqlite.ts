@@ -12,6 +12,7 @@ import type { VersionContext } from "../versions/clean.ts";
 import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migrationReport, planMigrations } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 import { sqliteNativeBinding } from "./native.ts";
+import { SqliteCrawlStore } from "./sqlite-crawl.ts";
 import { describeDomain, loadVersionContext, type Query } from "./queries.ts";
 import { BOOLEAN_COLUMNS, type DomainReport, type Row, type Store, type Value } from "./types.ts";
 
@@ -26,6 +27,8 @@ export class SqliteStore implements Store {
   readonly dialect = "sqlite" as const;
   readonly location: string;
   readonly db: Database.Database;
+  /** The crawl's selections and writes on this database. */
+  readonly crawl: SqliteCrawlStore;
 
   constructor(path: string, options: SqliteOptions) {
     this.location = path;
@@ -48,6 +51,7 @@ export class SqliteStore implements Store {
       if ((err as { code?: string }).code === "NATIVE_ADDON") throw err;
       throw new VmcrawlError("STORE", `cannot open the SQLite database ${path}: ${(err as Error).message}`, { cause: err });
     }
+    this.crawl = new SqliteCrawlStore(this.db);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -1,0 +1,152 @@
+/**
+ * A crawl run: domains stream in from a source, up to `concurrency` are
+ * probed at once, and outcomes are written in batched transactions. The
+ * domain list is never held whole: the pool pulls the next domain only when
+ * a slot frees up, and sources read their input a page at a time.
+ *
+ * Stopping (the signal): no new domain starts, probes in flight are
+ * abandoned and not recorded (their outcome would be an artefact of the
+ * stop), and every outcome finished before it is flushed. A batch is one
+ * transaction, so a kill at any moment leaves whole outcomes or none.
+ */
+import type { DomainName } from "../net/domain.ts";
+import { isListed } from "../net/domain.ts";
+import type { RecordedOutcome } from "../store/sqlite-crawl.ts";
+import type { ProbeOutcome } from "./probe.ts";
+
+export interface RunSource {
+  /** How many domains the source will yield, when known up front (for progress). */
+  readonly total: number | undefined;
+  readonly domains: AsyncIterable<DomainName>;
+  /** What is being crawled, for people ("mode 3 (Random)", "domains.txt"). */
+  readonly label: string;
+}
+
+export interface RunEvents {
+  start(total: number | undefined, label: string): void;
+  begin(domain: string): void;
+  finish(outcome: ProbeOutcome): void;
+  skip(domain: string, why: string): void;
+}
+
+export interface OutcomeSink {
+  recordOutcomes(batch: readonly RecordedOutcome[], options: { errorBuffer: number; hardDni: ReadonlySet<string> }): void;
+}
+
+export interface RunnerOptions {
+  readonly concurrency: number;
+  readonly errorBuffer: number;
+  /** "host:pid", written to error_log. */
+  readonly worker: string;
+  readonly probe: (domain: DomainName, signal: AbortSignal) => Promise<ProbeOutcome>;
+  readonly store: OutcomeSink;
+  /** Domains on the hard DNI list (and their subdomains) are skipped. */
+  readonly hardDni: ReadonlySet<string>;
+  /** Aborting it stops the run as described above. */
+  readonly signal: AbortSignal;
+  readonly events: RunEvents;
+  readonly now?: () => Date;
+  /** Outcomes per transaction. @default 100 */
+  readonly batchSize?: number;
+  /** Longest an outcome waits to be written. @default 500 */
+  readonly flushMs?: number;
+}
+
+export interface RunSummary {
+  /** Outcomes written to the store. */
+  readonly recorded: number;
+  readonly skipped: number;
+  /** Probes abandoned by a stop, not recorded. */
+  readonly abandoned: number;
+  readonly interrupted: boolean;
+  readonly ms: number;
+}
+
+export async function runCrawl(source: RunSource, options: RunnerOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const now = options.now ?? (() => new Date());
+  const writer = new BatchWriter(options, options.batchSize ?? 100, options.flushMs ?? 500);
+  const iterator = source.domains[Symbol.asyncIterator]();
+  let skipped = 0;
+  let abandoned = 0;
+  options.events.start(source.total, source.label);
+
+  const worker = async () => {
+    while (!options.signal.aborted) {
+      const next = await iterator.next();
+      if (next.done || options.signal.aborted) return;
+      const domain = next.value;
+      if (isListed(domain.name, options.hardDni)) {
+        skipped++;
+        options.events.skip(domain.name, "on the DNI list (hard)");
+        continue;
+      }
+      options.events.begin(domain.name);
+      const outcome = await options.probe(domain, options.signal);
+      if (options.signal.aborted) {
+        abandoned++;
+        continue;
+      }
+      // Reported before it is queued for writing: whatever is stored has been reported, even if
+      // the process dies between a commit and the next line of output.
+      options.events.finish(outcome);
+      writer.add({ outcome, at: now().toISOString(), worker: options.worker });
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  } finally {
+    writer.close();
+    await iterator.return?.();
+  }
+  return { recorded: writer.written, skipped, abandoned, interrupted: options.signal.aborted, ms: Math.round(performance.now() - started) };
+}
+
+/** Outcomes collected and written in one transaction per batch, by size or by age. */
+class BatchWriter {
+  written = 0;
+  private pending: RecordedOutcome[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly options: RunnerOptions;
+  private readonly size: number;
+  private readonly maxAgeMs: number;
+
+  constructor(options: RunnerOptions, size: number, maxAgeMs: number) {
+    this.options = options;
+    this.size = size;
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  /** A write that failed on the timer, raised at the next add or close: never lost, never unhandled. */
+  private failure: unknown;
+
+  add(record: RecordedOutcome): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.pending.push(record);
+    if (this.pending.length >= this.size) this.flush();
+    else
+      this.timer ??= setTimeout(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.failure = err;
+        }
+      }, this.maxAgeMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    // Written before the batch is let go: if the write fails, the outcomes are still pending.
+    this.options.store.recordOutcomes(this.pending, { errorBuffer: this.options.errorBuffer, hardDni: this.options.hardDni });
+    this.written += this.pending.length;
+    this.pending = [];
+  }
+
+  close(): void {
+    this.flush();
+    if (this.failure !== undefined) throw this.failure;
+  }
+}

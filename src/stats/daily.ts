@@ -1,0 +1,76 @@
+/**
+ * The day's statistics (reference §12, with its bugs fixed): servers and
+ * monthly users per branch role, and how many of them run a patched
+ * release. Pure: rows in, counters out. A version's branch is its exact
+ * major.minor; patched means at least the branch's latest (placeVersion).
+ * Versions on branches older than every tracked one count as EOL.
+ */
+import { type BranchRole, placeVersion, type ReleaseBranch } from "../versions/patch.ts";
+
+export interface DailyStatistics {
+  mau: number;
+  unique_versions: number;
+  main_instances: number;
+  latest_instances: number;
+  previous_instances: number;
+  deprecated_instances: number;
+  eol_instances: number;
+  main_patched_instances: number;
+  latest_patched_instances: number;
+  previous_patched_instances: number;
+  deprecated_patched_instances: number;
+  main_branch_mau: number;
+  latest_branch_mau: number;
+  previous_branch_mau: number;
+  deprecated_branch_mau: number;
+  eol_branch_mau: number;
+  main_patched_mau: number;
+  latest_patched_mau: number;
+  previous_patched_mau: number;
+  deprecated_patched_mau: number;
+}
+
+export function computeStatistics(rows: Iterable<{ software_version: string | null; active_users_monthly: number | null }>, branches: readonly ReleaseBranch[]): DailyStatistics {
+  const s: DailyStatistics = {
+    mau: 0,
+    unique_versions: 0,
+    main_instances: 0,
+    latest_instances: 0,
+    previous_instances: 0,
+    deprecated_instances: 0,
+    eol_instances: 0,
+    main_patched_instances: 0,
+    latest_patched_instances: 0,
+    previous_patched_instances: 0,
+    deprecated_patched_instances: 0,
+    main_branch_mau: 0,
+    latest_branch_mau: 0,
+    previous_branch_mau: 0,
+    deprecated_branch_mau: 0,
+    eol_branch_mau: 0,
+    main_patched_mau: 0,
+    latest_patched_mau: 0,
+    previous_patched_mau: 0,
+    deprecated_patched_mau: 0,
+  };
+  const versions = new Set<string>();
+  const placements = new Map<string, ReturnType<typeof placeVersion>>();
+  for (const row of rows) {
+    const mau = row.active_users_monthly ?? 0;
+    s.mau += mau;
+    if (row.software_version === null) continue;
+    versions.add(row.software_version);
+    let placement = placements.get(row.software_version);
+    if (placement === undefined) placements.set(row.software_version, (placement = placeVersion(row.software_version, branches)));
+    const role: BranchRole | undefined = placement.role;
+    if (role === undefined) continue;
+    s[`${role}_instances`] += 1;
+    s[`${role}_branch_mau`] += mau;
+    if (placement.patched && role !== "eol") {
+      s[`${role}_patched_instances`] += 1;
+      s[`${role}_patched_mau`] += mau;
+    }
+  }
+  s.unique_versions = versions.size;
+  return s;
+}

@@ -1,0 +1,168 @@
+/**
+ * The crawl's reads and writes on the SQLite store: which domains a mode
+ * selects (in keyset pages, so no list is ever held whole), new domains in,
+ * outcomes out in one transaction per batch, daily statistics.
+ */
+import type Database from "better-sqlite3";
+import type { ProbeOutcome } from "../crawl/probe.ts";
+import { type ErrorState, transition } from "../crawl/state.ts";
+import type { DailyStatistics } from "../stats/daily.ts";
+import type { ReleaseBranch } from "../versions/patch.ts";
+import { isListed } from "../net/domain.ts";
+
+export interface Selection {
+  /** Which table the candidates come from. */
+  readonly from: "raw" | "mastodon";
+  /** SQL condition on `r` (raw_domains) or `m` (mastodon_domains); constant text, never user input. */
+  readonly where: string;
+  readonly order: "asc" | "desc" | "length";
+}
+
+export interface Candidate {
+  readonly domain: string;
+  /** SQLite's length(): characters, not UTF-16 units, so it works as a keyset cursor. */
+  readonly length: number;
+  readonly softwareVersion: string | null;
+}
+
+/** Where the next page starts: after this domain (and, for length order, this length). */
+export interface Cursor {
+  readonly domain: string;
+  readonly length?: number;
+}
+
+export interface RecordedOutcome {
+  readonly outcome: ProbeOutcome;
+  /** ISO-8601 UTC. */
+  readonly at: string;
+  readonly worker: string;
+}
+
+export class SqliteCrawlStore {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  count(selection: Selection): number {
+    return this.db.prepare(`SELECT count(*) FROM ${table(selection)} WHERE ${selection.where}`).pluck().get() as number;
+  }
+
+  /** Up to `limit` candidates after `cursor`, in the selection's order; from `pivot` on when given (random starts). */
+  page(selection: Selection, cursor: Cursor | undefined, limit: number, bounds: { from?: string; before?: string } = {}): Candidate[] {
+    const alias = selection.from === "raw" ? "r" : "m";
+    const version = selection.from === "raw" ? "NULL" : "m.software_version";
+    const conditions = [selection.where];
+    const params: (string | number)[] = [];
+    if (bounds.from !== undefined) {
+      conditions.push(`${alias}.domain >= ?`);
+      params.push(bounds.from);
+    }
+    if (bounds.before !== undefined) {
+      conditions.push(`${alias}.domain < ?`);
+      params.push(bounds.before);
+    }
+    if (cursor !== undefined) {
+      if (selection.order === "length") {
+        conditions.push(`(length(${alias}.domain), ${alias}.domain) > (?, ?)`);
+        params.push(cursor.length ?? 0, cursor.domain);
+      } else {
+        conditions.push(`${alias}.domain ${selection.order === "desc" ? "<" : ">"} ?`);
+        params.push(cursor.domain);
+      }
+    }
+    const order = selection.order === "length" ? `length(${alias}.domain), ${alias}.domain` : `${alias}.domain ${selection.order === "desc" ? "DESC" : "ASC"}`;
+    const rows = this.db
+      .prepare(`SELECT ${alias}.domain AS domain, length(${alias}.domain) AS length, ${version} AS softwareVersion FROM ${table(selection)} WHERE ${conditions.join(" AND ")} ORDER BY ${order} LIMIT ?`)
+      .all(...params, limit) as Candidate[];
+    return rows;
+  }
+
+  /** Adds domains not known yet; returns how many were new. One transaction. */
+  insertDomains(domains: readonly string[]): number {
+    const insert = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
+    return this.db.transaction(() => domains.reduce((added, d) => added + insert.run(d).changes, 0))();
+  }
+
+  /** Hard DNI entries: never crawled, never added. */
+  hardDni(): Set<string> {
+    return new Set(this.db.prepare("SELECT domain FROM dni WHERE force = 'hard'").pluck().all() as string[]);
+  }
+
+  releaseBranches(): ReleaseBranch[] {
+    return this.db.prepare("SELECT n_level AS nLevel, branch, status, latest FROM release_versions ORDER BY n_level").all() as ReleaseBranch[];
+  }
+
+  /**
+   * Writes a batch of outcomes in one transaction: the error state machine on raw_domains,
+   * publication on mastodon_domains (newer data only), failures appended to error_log, and the
+   * canonical domain of an alias added so it is crawled in its own right. All or nothing.
+   */
+  recordOutcomes(batch: readonly RecordedOutcome[], options: { errorBuffer: number; hardDni: ReadonlySet<string> }): void {
+    const previous = this.db.prepare("SELECT error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType FROM raw_domains WHERE domain = ?");
+    const upsertRaw = this.db.prepare(`
+      INSERT INTO raw_domains (domain, last_crawled_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of, claimed_by, claimed_until)
+      VALUES (@domain, @at, @seconds, @errorType, @errorEndpoint, @errorReason, @errorCount, @terminalType, @nodeinfo, @aliasOf, NULL, NULL)
+      ON CONFLICT (domain) DO UPDATE SET
+        last_crawled_at = excluded.last_crawled_at, last_response_time = excluded.last_response_time,
+        error_type = excluded.error_type, error_endpoint = excluded.error_endpoint, error_reason = excluded.error_reason,
+        error_count = excluded.error_count, terminal_type = excluded.terminal_type, nodeinfo = excluded.nodeinfo,
+        alias_of = excluded.alias_of, claimed_by = NULL, claimed_until = NULL`);
+    // An older outcome never overwrites a newer one (several crawlers, or a late sync).
+    const publish = this.db.prepare(`
+      INSERT INTO mastodon_domains (domain, software_version, full_version, active_users_monthly, nodeinfo, timestamp)
+      VALUES (@domain, @version, @fullVersion, @mau, @software, @at)
+      ON CONFLICT (domain) DO UPDATE SET
+        software_version = excluded.software_version, full_version = excluded.full_version,
+        active_users_monthly = excluded.active_users_monthly, nodeinfo = excluded.nodeinfo, timestamp = excluded.timestamp
+      WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < excluded.timestamp`);
+    const unpublish = this.db.prepare("DELETE FROM mastodon_domains WHERE domain = ?");
+    const logError = this.db.prepare(
+      "INSERT INTO error_log (timestamp, domain, error, worker, error_type, error_endpoint, error_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    );
+    const addDomain = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
+
+    this.db.transaction(() => {
+      for (const { outcome, at, worker } of batch) {
+        const domain = outcome.domain;
+        const step = transition(previous.get(domain) as ErrorState | undefined, outcome, options.errorBuffer);
+        upsertRaw.run({ domain, at, seconds: outcome.ms / 1000, ...step.raw });
+        if (step.publication.action === "publish") {
+          const { software, version, fullVersion, mau } = step.publication;
+          publish.run({ domain, version, fullVersion, mau, software, at });
+        } else if (step.publication.action === "unpublish") {
+          unpublish.run(domain);
+        }
+        if (step.logError && outcome.kind === "error") {
+          logError.run(at, domain, outcome.reason, worker, outcome.error_class, outcome.endpoint, outcome.cause);
+        }
+        if (outcome.kind === "alias" && !isListed(outcome.canonical, options.hardDni)) addDomain.run(outcome.canonical);
+      }
+    })();
+  }
+
+  /** Published servers that answered since `since` (ISO), for statistics. */
+  *published(since: string): Generator<{ software_version: string | null; active_users_monthly: number | null }> {
+    yield* this.db.prepare("SELECT software_version, active_users_monthly FROM mastodon_domains WHERE timestamp >= ?").iterate(since) as Iterable<{
+      software_version: string | null;
+      active_users_monthly: number | null;
+    }>;
+  }
+
+  /** Today's row of statistics; the invalid flag, set by people, is left alone. */
+  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics): void {
+    const columns = Object.keys(counters);
+    this.db
+      .prepare(
+        `INSERT INTO statistics (date, updated_at, ${columns.join(", ")}) VALUES (@date, @updatedAt, ${columns.map((c) => `@${c}`).join(", ")})
+         ON CONFLICT (date) DO UPDATE SET updated_at = excluded.updated_at, ${columns.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+      )
+      .run({ date, updatedAt, ...counters });
+  }
+}
+
+function table(selection: Selection): string {
+  return selection.from === "raw" ? "raw_domains r" : "mastodon_domains m";
+}
+
