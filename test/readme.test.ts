@@ -15,7 +15,7 @@ describe("README", () => {
   });
 
   it("starts with the set-up-and-run command and the test command", () => {
-    expect(commands[0]).toBe("npm ci && npm run build && ./dist/vmcrawl db migrate && ./dist/vmcrawl --db vmst.io");
+    expect(commands[0]).toBe("npm ci && npm run build && ./dist/vmcrawl --target vmst.io && ./dist/vmcrawl --db vmst.io");
     expect(commands[1]).toBe("npm ci && npm test");
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
   });

@@ -31,6 +31,9 @@ export interface Scenario {
   readonly listed: readonly DomainSpec[];
 }
 
+/** Longest latency a domain is given; below the crawler's default 5 s request timeout. */
+export const MAX_LATENCY_MS = 4000;
+
 const WORDS = ["mastodon", "social", "toot", "fedi", "mstdn", "masto", "chaos", "tech", "art", "news", "photo", "music", "queer", "science", "city", "linux", "games", "book", "code", "hub"];
 const TLDS = ["social", "online", "xyz", "de", "jp", "fr", "net", "org", "com", "io", "cloud", "space", "town", "world", "zone", "club", "nl", "es", "it", "ca", "uk", "ch", "at", "be", "ws"];
 const IDN = ["bücher", "straße", "café", "日本", "🍕", "ñandú", "мастодон", "γειά"];
@@ -56,7 +59,8 @@ export function generateScenario(options: ScenarioOptions): Scenario {
       }
       throw new Error("fedisim: could not find a fresh domain name in 100 attempts");
     },
-    latency: () => (latency.medianMs <= 0 ? 0 : Math.min(30_000, Math.round(rng.logNormal(latency.medianMs, latency.p99Ms ?? latency.medianMs * 30)))),
+    // Capped below the default 5 s request timeout: a slow but healthy server must stay healthy in the truth.
+    latency: () => (latency.medianMs <= 0 ? 0 : Math.min(MAX_LATENCY_MS, Math.round(rng.logNormal(latency.medianMs, latency.p99Ms ?? latency.medianMs * 30)))),
   };
 
   const families = options.families === undefined ? FAMILIES : FAMILIES.filter((f) => options.families!.includes(f.name));

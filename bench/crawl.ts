@@ -1,0 +1,139 @@
+/**
+ * Crawl benchmark: the built binary crawls a simulated fediverse with its
+ * latency distribution (median 40 ms, 99th percentile 1.5 s per response),
+ * `vmcrawl --file domains.txt` into a fresh SQLite file, at several
+ * concurrencies. Prints wall time, domains/s, CPU seconds, peak RSS and
+ * efficiency = ideal time / measured time, where the ideal time is what the
+ * scenario's latencies allow at that concurrency: each domain needs its
+ * sequential round trips times its latency (plus the timeouts its failure
+ * costs), and a perfect crawler with that many workers takes the domains in
+ * file order (idealSeconds). Writes bench/results/crawl.json.
+ *
+ *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--small 1000]
+ *
+ * Concurrency 2 (the upstream default) would take most of an hour on 10,000 domains; it runs on
+ * the first `--small` domains of the same scenario, and its efficiency compares like with like.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { generateScenario } from "../test/fedisim/scenario.ts";
+import type { DomainSpec } from "../test/fedisim/spec.ts";
+
+const root = join(import.meta.dirname, "..");
+const binary = join(root, "dist", "vmcrawl");
+const { values } = parseArgs({ options: { domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2,64,256" }, small: { type: "string", default: "1000" }, seed: { type: "string", default: "1" } } });
+const domains = Number(values.domains);
+const small = Number(values.small);
+const seed = Number(values.seed);
+const concurrencies = values.concurrency.split(",").map(Number);
+const HTTP_TIMEOUT_S = 5; // the default; the ideal time charges each timeout at this
+const LATENCY = { medianMs: 40, p99Ms: 1500 };
+
+// The same scenario the simulator serves (same generator, seed and latency), for the ideal time.
+const scenario = generateScenario({ domains, seed, latency: LATENCY });
+
+/** Seconds a domain needs at the least: sequential round trips at its latency, plus the waits its failure costs. */
+function work(spec: DomainSpec): number {
+  const t = spec.truth;
+  let seconds = (t.round_trips * spec.latencyMs) / 1000;
+  if (t.error_class === "TCP" && t.cause === "TIMEOUT") seconds += HTTP_TIMEOUT_S;
+  // Three resolver attempts of up to 2 s, and the backoff between them (80 + 160 ms).
+  if (t.error_class === "DNS" && t.cause === "TIMEOUT") seconds += 3 * Math.min(2, HTTP_TIMEOUT_S) + 0.24;
+  return seconds;
+}
+
+/**
+ * The finishing time of a perfect crawler: `concurrency` workers taking the domains in file
+ * order, each the moment a worker is free, each domain taking exactly its work. No crawler that
+ * keeps that order can do better.
+ */
+function idealSeconds(specs: readonly DomainSpec[], concurrency: number): number {
+  const free = new Array<number>(concurrency).fill(0);
+  let end = 0;
+  for (const spec of specs) {
+    let soonest = 0;
+    for (let i = 1; i < concurrency; i++) if (free[i]! < free[soonest]!) soonest = i;
+    free[soonest]! += work(spec);
+    end = Math.max(end, free[soonest]!);
+  }
+  return end;
+}
+
+async function startSimulator(dir: string): Promise<{ stop: () => Promise<void>; env: Record<string, string> }> {
+  const child = spawn(process.execPath, [join(root, "test/fedisim/cli.ts"), "--domains", String(domains), "--seed", String(seed), "--out", dir, "--latency-median", String(LATENCY.medianMs), "--latency-p99", String(LATENCY.p99Ms)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let text = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("Ctrl-C to stop")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+  const env = Object.fromEntries(readFileSync(join(dir, "crawler.env"), "utf8").trim().split("\n").map((l) => l.split("=", 2) as [string, string]));
+  return {
+    env,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGINT");
+      }),
+  };
+}
+
+interface Result {
+  concurrency: number;
+  domains: number;
+  wallSeconds: number;
+  domainsPerSecond: number;
+  idealSeconds: number;
+  efficiency: number;
+  cpuSeconds: number;
+  peakRssMiB: number;
+}
+
+const simDir = mkdtempSync(join(tmpdir(), "vmcrawl-bench-sim-"));
+const sim = await startSimulator(simDir);
+const results: Result[] = [];
+try {
+  const allDomains = readFileSync(join(simDir, "domains.txt"), "utf8").trim().split("\n");
+  for (const concurrency of concurrencies) {
+    const count = concurrency <= 2 ? Math.min(small, domains) : domains;
+    const home = mkdtempSync(join(tmpdir(), "vmcrawl-bench-home-"));
+    const list = join(home, "domains.txt");
+    writeFileSync(list, `${allDomains.slice(0, count).join("\n")}\n`);
+    const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600" };
+    process.stdout.write(`concurrency ${concurrency}: crawling ${count} domains… `);
+    const run = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", binary, "--file", list], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(run.stderr);
+    if (run.status !== 0 || time === null) throw new Error(`crawl failed (exit ${run.status}): ${run.stderr.slice(-2000)}`);
+    const [wall, user, system, rssKiB] = time.slice(1).map(Number) as [number, number, number, number];
+    const ideal = idealSeconds(scenario.listed.slice(0, count), concurrency);
+    const result = {
+      concurrency,
+      domains: count,
+      wallSeconds: wall,
+      domainsPerSecond: Math.round((count / wall) * 10) / 10,
+      idealSeconds: Math.round(ideal * 10) / 10,
+      efficiency: Math.round((ideal / wall) * 100) / 100,
+      cpuSeconds: Math.round((user + system) * 10) / 10,
+      peakRssMiB: Math.round(rssKiB / 1024),
+    };
+    results.push(result);
+    console.log(`${wall} s, ${result.domainsPerSecond}/s, efficiency ${result.efficiency} (ideal ${result.idealSeconds} s), CPU ${result.cpuSeconds} s, peak RSS ${result.peakRssMiB} MiB`);
+    rmSync(home, { recursive: true, force: true });
+  }
+} finally {
+  await sim.stop();
+  rmSync(simDir, { recursive: true, force: true });
+}
+
+console.log("\n| concurrency | domains | wall time | domains/s | ideal | efficiency | CPU | peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of results) console.log(`| ${r.concurrency} | ${r.domains} | ${r.wallSeconds} s | ${r.domainsPerSecond} | ${r.idealSeconds} s | ${r.efficiency} | ${r.cpuSeconds} s | ${r.peakRssMiB} MiB |`);
+mkdirSync(join(root, "bench", "results"), { recursive: true });
+writeFileSync(join(root, "bench", "results", "crawl.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seed, latency: LATENCY, results }, null, 2)}\n`);
+console.log("wrote bench/results/crawl.json");

@@ -1,0 +1,192 @@
+/**
+ * The shipped binary crawling a 2,000-domain simulated fediverse with `vmcrawl --file`:
+ * the store must hold exactly the ground truth for every domain; interrupting a run with
+ * SIGINT or kill -9 must leave it consistent, and the next run must finish the job.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { userAgent } from "../../src/version.ts";
+import { courtesyViolations } from "../fedisim/courtesy.ts";
+import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import { compareStoredWithTruth } from "./truth.ts";
+
+const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
+const DOMAINS = 2000;
+let sim: Fedisim;
+let dir: string;
+
+beforeAll(async () => {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
+  sim = await startFedisim(generateScenario({ domains: DOMAINS, seed: 77 }), { latencyScale: 0.1 });
+  dir = mkdtempSync(join(tmpdir(), "vmcrawl-crawl-e2e-"));
+  sim.writeFiles(dir);
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function vmcrawl(home: string, args: string[], options: { interruptAfterLines?: number; signal?: NodeJS.Signals } = {}): Promise<Run> {
+  const env = {
+    HOME: home,
+    PATH: "/usr/bin:/bin",
+    ...sim.crawlerEnv,
+    VMCRAWL_CA_FILE: join(dir, "ca.pem"),
+    VMCRAWL_MAX_THREADS: "32",
+    VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "1",
+  };
+  const child: ChildProcess = spawn(binary, args, { env, cwd: dir });
+  let stdout = "";
+  let stderr = "";
+  let sent = false;
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    const outcomes = stdout.split("\n").filter((l) => l !== "" && !l.includes(" heartbeat: ")).length;
+    if (!sent && options.interruptAfterLines !== undefined && outcomes >= options.interruptAfterLines) {
+      sent = true;
+      child.kill(options.signal ?? "SIGINT");
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+function openDb(home: string): Database.Database {
+  return new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
+}
+
+/** Domains named by outcome lines (one line per finished domain: "<time> <domain> …"). */
+function finishedDomains(stdout: string): string[] {
+  return stdout.split("\n").filter((l) => l !== "" && !l.includes(" heartbeat: ")).map((l) => l.split(" ")[1]!);
+}
+
+function mismatches(db: Database.Database): string[] {
+  const raw = db.prepare("SELECT * FROM raw_domains WHERE domain = ?");
+  const published = db.prepare("SELECT * FROM mastodon_domains WHERE domain = ?");
+  return sim.scenario.listed.flatMap((spec) =>
+    compareStoredWithTruth({ raw: raw.get(spec.name) as Record<string, unknown> | undefined, published: published.get(spec.name) as Record<string, unknown> | undefined }, spec.truth, spec.family),
+  );
+}
+
+function errorLogRepeats(db: Database.Database): unknown[] {
+  return db.prepare("SELECT domain, count(*) AS n FROM error_log GROUP BY domain HAVING n > 1").all();
+}
+
+describe(`vmcrawl --file over ${DOMAINS} simulated domains`, () => {
+  let run: Run;
+  let home: string;
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+    sim.requests.clear();
+    run = await vmcrawl(home, ["--file", join(dir, "domains.txt")]);
+  }, 240_000);
+
+  it("finishes with exit 0 and a summary", () => {
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^vmcrawl: crawled 2000 domains in [\d.]+ s \(.*\); statistics for \d{4}-\d{2}-\d{2} recorded\n$/);
+  });
+
+  it("stores exactly the ground truth for every domain in raw_domains and mastodon_domains", () => {
+    const db = openDb(home);
+    try {
+      expect(mismatches(db)).toEqual([]);
+      expect(errorLogRepeats(db)).toEqual([]);
+      const errors = sim.scenario.listed.filter((s) => s.truth.kind === "error").length;
+      expect(db.prepare("SELECT count(*) FROM error_log").pluck().get()).toBe(errors);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("records the day's statistics from what it published", () => {
+    const db = openDb(home);
+    try {
+      const row = db.prepare("SELECT * FROM statistics").get() as Record<string, number>;
+      const published = sim.scenario.listed.filter((s) => s.truth.kind === "mastodon");
+      expect(row.mau).toBe(published.reduce((sum, s) => sum + s.truth.mau!, 0));
+      expect(row.unique_versions).toBe(new Set(published.map((s) => s.truth.version)).size);
+      expect(row.latest_instances).toBe(published.filter((s) => s.truth.version!.startsWith("4.5.")).length);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("writes one line per domain and heartbeats, nothing else, when not on a terminal", () => {
+    const lines = run.stdout.trim().split("\n");
+    expect(lines.every((l) => /^\d{4}-\d{2}-\d{2}T[\d:.]+Z /.test(l))).toBe(true);
+    expect(lines.filter((l) => l.includes(" heartbeat: ")).length).toBeGreaterThanOrEqual(2);
+    expect(finishedDomains(run.stdout).sort()).toEqual(sim.scenario.listed.map((s) => s.name).sort());
+    expect(run.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("keeps every promise to server admins", () => {
+    expect(courtesyViolations(sim.requests.records, sim.scenario, { userAgent: userAgent("https://docs.vmst.io/vmcrawl"), maxPerHost: 2 })).toEqual([]);
+  });
+});
+
+describe.each([
+  ["SIGINT", "SIGINT" as const],
+  ["kill -9", "SIGKILL" as const],
+])("a run interrupted by %s", (_name, signal) => {
+  let home: string;
+  let first: Run;
+  let second: Run;
+  let afterStop: { integrity: unknown; crawled: string[]; repeats: unknown[] };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+    first = await vmcrawl(home, ["--file", join(dir, "domains.txt")], { interruptAfterLines: 300, signal });
+    const db = openDb(home);
+    afterStop = {
+      integrity: db.pragma("integrity_check", { simple: true }),
+      crawled: db.prepare("SELECT domain FROM raw_domains WHERE last_crawled_at IS NOT NULL").pluck().all() as string[],
+      repeats: errorLogRepeats(db),
+    };
+    db.close();
+    second = await vmcrawl(home, ["--new"]);
+  }, 240_000);
+
+  it("stops the way the signal says", () => {
+    if (signal === "SIGINT") {
+      expect(first.code).toBe(130);
+      expect(first.stderr).toMatch(/stopping: writing finished results/);
+      expect(first.stderr).toMatch(/interrupted: \d+ domains recorded/);
+    } else {
+      expect(first.signal).toBe("SIGKILL");
+    }
+  });
+
+  it("leaves a consistent store: whole outcomes only, each recorded once", () => {
+    expect(afterStop.integrity).toBe("ok");
+    expect(afterStop.repeats).toEqual([]);
+    const printed = new Set(finishedDomains(first.stdout));
+    expect(afterStop.crawled.length).toBeGreaterThan(0);
+    expect(afterStop.crawled.length).toBeLessThan(DOMAINS);
+    // Everything stored was finished; on SIGINT everything finished was stored.
+    for (const domain of afterStop.crawled) expect(printed.has(domain), domain).toBe(true);
+    if (signal === "SIGINT") expect(afterStop.crawled.length).toBe(printed.size);
+  });
+
+  it("continues with --new, and the store ends exactly at the ground truth", () => {
+    expect(second.code).toBe(0);
+    expect(finishedDomains(second.stdout).length).toBe(DOMAINS - afterStop.crawled.length);
+    const db = openDb(home);
+    try {
+      expect(mismatches(db)).toEqual([]);
+      expect(errorLogRepeats(db)).toEqual([]);
+    } finally {
+      db.close();
+    }
+  });
+});
