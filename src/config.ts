@@ -13,7 +13,7 @@
  * program with one line naming the variable, the value and what was expected.
  */
 import { readFileSync, statSync } from "node:fs";
-import { homedir, userInfo } from "node:os";
+import { homedir, hostname, userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { isIP } from "node:net";
 import { parseEnv } from "node:util";
@@ -84,6 +84,31 @@ const fields = {
     default: () => 5432,
     parse: port,
   }),
+  VMCRAWL_POSTGRES_SSLMODE: field({
+    group: "PostgreSQL",
+    description: "TLS to the database: `disable`, `prefer` (TLS if offered), `require`, or `verify-full` (certificate and host name checked).",
+    defaultText: "`prefer`",
+    default: (): PostgresSslMode => "prefer",
+    parse: oneOf(["disable", "prefer", "require", "verify-full"] as const),
+  }),
+  VMCRAWL_NODE_ID: field({
+    group: "PostgreSQL",
+    description: "This crawler's name in a fleet: written to leases, error_log and sync receipts. Keep it unique and stable per staging file.",
+    defaultText: "the host name",
+    default: (ctx) => ctx.hostName,
+    parse: (raw) => {
+      const text = raw.trim();
+      if (!/^[A-Za-z0-9._:-]{1,64}$/.test(text)) throw new Expected("1 to 64 letters, digits, dots, dashes, underscores or colons");
+      return text;
+    },
+  }),
+  VMCRAWL_LEASE_SECONDS: field({
+    group: "PostgreSQL",
+    description: "How long a node holds the domains it claimed before others may take them.",
+    defaultText: "`900`",
+    default: () => 900,
+    parse: integer(30, 86_400),
+  }),
 
   VMCRAWL_SSH_HOST: field({
     group: "SSH tunnel",
@@ -121,6 +146,24 @@ const fields = {
     parse: nonEmptyText,
     secret: true,
   }),
+  VMCRAWL_SSH_KNOWN_HOSTS: field({
+    group: "SSH tunnel",
+    description: "known_hosts file the server's host key must be listed in (hashed entries and `[host]:port` work).",
+    defaultText: "`~/.ssh/known_hosts`",
+    default: (ctx) => join(ctx.home, ".ssh", "known_hosts"),
+    parse: (raw, ctx) => expandPath(raw, ctx),
+  }),
+  VMCRAWL_SSH_HOST_FINGERPRINT: field({
+    group: "SSH tunnel",
+    description: "Accept the server's host key by its fingerprint instead (`SHA256:…`, as `ssh-keygen -lf` prints it). An unknown host key is always refused.",
+    defaultText: "unset",
+    default: unset,
+    parse: (raw) => {
+      const text = raw.trim();
+      if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(text)) throw new Expected("SHA256: followed by 43 base64 characters, as ssh-keygen -lf prints it");
+      return text.replace(/=$/, "");
+    },
+  }),
 
   VMCRAWL_MAX_THREADS: field({
     group: "Crawling",
@@ -142,6 +185,20 @@ const fields = {
     defaultText: "`https://docs.vmst.io/vmcrawl`",
     default: () => "https://docs.vmst.io/vmcrawl",
     parse: httpsUrl,
+  }),
+  VMCRAWL_RECRAWL_HOURS: field({
+    group: "Crawling",
+    description: "The daemon crawls a healthy server again after this many hours (failures back off by class, up to VMCRAWL_RETRY_CAP_HOURS).",
+    defaultText: "`1`",
+    default: () => 1,
+    parse: seconds(0.01, 8760),
+  }),
+  VMCRAWL_RETRY_CAP_HOURS: field({
+    group: "Crawling",
+    description: "Longest backoff between retries of a failing domain, in hours (classes with a longer base, such as NXDOMAIN or an opt-out, keep theirs).",
+    defaultText: "`168`",
+    default: () => 168,
+    parse: seconds(1, 8760),
   }),
   VMCRAWL_ERROR_BUFFER: field({
     group: "Crawling",
@@ -316,6 +373,8 @@ export type AllowPrivateIps =
 
 const NO_PRIVATE_IPS: AllowPrivateIps = { kind: "none" };
 
+export type PostgresSslMode = "disable" | "prefer" | "require" | "verify-full";
+
 export interface PostgresSettings {
   readonly database: string;
   /** Undefined: the current OS user, as libpq does. */
@@ -323,6 +382,7 @@ export interface PostgresSettings {
   readonly password: string | undefined;
   readonly host: string;
   readonly port: number;
+  readonly sslMode: PostgresSslMode;
 }
 
 export interface SshSettings {
@@ -331,6 +391,9 @@ export interface SshSettings {
   readonly user: string;
   readonly keyFile: string;
   readonly keyPassphrase: string | undefined;
+  readonly knownHostsFile: string;
+  /** When set, the host key must have this fingerprint; known_hosts is not consulted. */
+  readonly hostFingerprint: string | undefined;
 }
 
 export interface Config {
@@ -341,6 +404,8 @@ export interface Config {
   readonly ssh: SshSettings | null;
   readonly crawl: {
     readonly maxThreads: number;
+    readonly recrawlHours: number;
+    readonly retryCapHours: number;
     readonly domainTimeoutSeconds: number;
     readonly contactUrl: string;
     readonly errorBuffer: number;
@@ -364,6 +429,7 @@ export interface Config {
     readonly retryMaxTotalDelayMs: number;
   };
   readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number };
+  readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
   readonly versions: { readonly refreshIntervalSeconds: number };
   readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
   /** Per-user directories (XDG), resolved once. */
@@ -389,6 +455,7 @@ export interface ConfigSources {
   /** Reads a `.env` file; undefined when it does not exist. */
   readonly readEnvFile?: (path: string) => EnvFile | undefined;
   readonly userName?: string;
+  readonly hostName?: string;
 }
 
 export interface EnvFile {
@@ -403,6 +470,7 @@ interface Context {
   readonly cwd: string;
   readonly home: string;
   readonly userName: string;
+  readonly hostName: string;
   readonly dirs: Dirs;
 }
 
@@ -461,6 +529,7 @@ function context(sources: ConfigSources): Context {
     cwd: sources.cwd,
     home,
     userName: sources.userName ?? currentUserName(sources.env),
+    hostName: (sources.hostName ?? hostname()).replace(/[^A-Za-z0-9._:-]/g, "-").slice(0, 64) || "vmcrawl",
     dirs: resolveDirs(sources.env, home),
   };
 }
@@ -534,7 +603,7 @@ function collectRawValues(sources: ConfigSources, ctx: Context, warnings: string
 function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings: string[]): Config {
   const database = v.VMCRAWL_POSTGRES_DATA;
   if (database === undefined) {
-    const stray = (["VMCRAWL_POSTGRES_USER", "VMCRAWL_POSTGRES_PASS", "VMCRAWL_POSTGRES_HOST", "VMCRAWL_POSTGRES_PORT"] as const).find((n) => raw.has(n));
+    const stray = (["VMCRAWL_POSTGRES_USER", "VMCRAWL_POSTGRES_PASS", "VMCRAWL_POSTGRES_HOST", "VMCRAWL_POSTGRES_PORT", "VMCRAWL_POSTGRES_SSLMODE"] as const).find((n) => raw.has(n));
     if (stray !== undefined) {
       throw new ConfigError(
         "VMCRAWL_POSTGRES_DATA",
@@ -550,7 +619,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
     );
   }
   if (sshHost === undefined) {
-    const stray = (["VMCRAWL_SSH_PORT", "VMCRAWL_SSH_USER", "VMCRAWL_SSH_KEY", "VMCRAWL_SSH_KEY_PASS"] as const).filter((n) => raw.has(n));
+    const stray = (["VMCRAWL_SSH_PORT", "VMCRAWL_SSH_USER", "VMCRAWL_SSH_KEY", "VMCRAWL_SSH_KEY_PASS", "VMCRAWL_SSH_KNOWN_HOSTS", "VMCRAWL_SSH_HOST_FINGERPRINT"] as const).filter((n) => raw.has(n));
     if (stray.length > 0) warnings.push(`${stray.join(", ")} ${stray.length === 1 ? "is" : "are"} ignored because VMCRAWL_SSH_HOST is not set`);
   }
 
@@ -565,6 +634,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
             password: v.VMCRAWL_POSTGRES_PASS,
             host: v.VMCRAWL_POSTGRES_HOST,
             port: v.VMCRAWL_POSTGRES_PORT,
+            sslMode: v.VMCRAWL_POSTGRES_SSLMODE,
           },
     ssh:
       sshHost === undefined
@@ -575,9 +645,13 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
             user: v.VMCRAWL_SSH_USER,
             keyFile: v.VMCRAWL_SSH_KEY,
             keyPassphrase: v.VMCRAWL_SSH_KEY_PASS,
+            knownHostsFile: v.VMCRAWL_SSH_KNOWN_HOSTS,
+            hostFingerprint: v.VMCRAWL_SSH_HOST_FINGERPRINT,
           },
     crawl: {
       maxThreads: v.VMCRAWL_MAX_THREADS,
+      recrawlHours: v.VMCRAWL_RECRAWL_HOURS,
+      retryCapHours: v.VMCRAWL_RETRY_CAP_HOURS,
       domainTimeoutSeconds: v.VMCRAWL_DOMAIN_TIMEOUT,
       contactUrl: v.VMCRAWL_CONTACT_URL,
       errorBuffer: v.VMCRAWL_ERROR_BUFFER,
@@ -601,6 +675,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       retryMaxTotalDelayMs: v.VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS,
     },
     fetch: { limit: v.VMCRAWL_FETCH_LIMIT, offset: v.VMCRAWL_FETCH_OFFSET, minActive: v.VMCRAWL_FETCH_MIN_ACTIVE },
+    fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
     versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL },
     api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
     dirs: ctx.dirs,
@@ -641,6 +716,14 @@ function port(raw: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > 65_535) throw new Expected("a TCP port from 1 to 65535");
   return value;
+}
+
+function oneOf<const T extends readonly string[]>(choices: T) {
+  return (raw: string): T[number] => {
+    const text = raw.trim().toLowerCase();
+    if (!(choices as readonly string[]).includes(text)) throw new Expected(`one of ${choices.join(", ")}`);
+    return text as T[number];
+  };
 }
 
 function nonEmptyText(raw: string): string {

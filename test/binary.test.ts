@@ -90,7 +90,7 @@ describe("dist/vmcrawl from an empty directory", () => {
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(results.map((r) => r.stdout).filter((out) => out.includes("Applied migration 001_schema"))).toHaveLength(1);
     const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual([1, 2]);
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual([1, 2, 3]);
     db.close();
   });
 
@@ -135,7 +135,7 @@ describe.skipIf(server === null)("dist/vmcrawl against a real PostgreSQL", () =>
     const migrated = run(["db", "migrate"], env);
     expect(migrated.stderr).toBe("");
     expect(migrated.stdout).toBe(
-      `Applied migration 001_schema\nApplied migration 002_seed_versions\nSchema is now at version 2 in PostgreSQL ${server!.host}:${server!.port}/${database}.\n`,
+      `Applied migration 001_schema\nApplied migration 002_seed_versions\nApplied migration 003_fleet\nSchema is now at version 3 in PostgreSQL ${server!.host}:${server!.port}/${database}.\n`,
     );
     const looked = run(["--db", "example.social"], env);
     expect(looked.code).toBe(0);

@@ -185,10 +185,10 @@ describe("db migrate and --db on the embedded store", () => {
     const first = await run(["db", "migrate"]);
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(
-      `Applied migration 001_schema\nApplied migration 002_seed_versions\nSchema is now at version 2 in embedded SQLite at ${dbPath()}.\n`,
+      `Applied migration 001_schema\nApplied migration 002_seed_versions\nApplied migration 003_fleet\nSchema is now at version 3 in embedded SQLite at ${dbPath()}.\n`,
     );
     const second = await run(["db", "migrate"]);
-    expect(second.stdout).toBe(`Schema is up to date at version 2 in embedded SQLite at ${dbPath()}.\n`);
+    expect(second.stdout).toBe(`Schema is up to date at version 3 in embedded SQLite at ${dbPath()}.\n`);
   });
 
   it("--db on a fresh database migrates it and says nothing is known", async () => {
@@ -196,7 +196,7 @@ describe("db migrate and --db on the embedded store", () => {
     expect(code).toBe(0);
     expect(stdout).toBe(`example.social in embedded SQLite at ${dbPath()}\n\nNothing is known about example.social: it is in neither raw_domains nor mastodon_domains.\n`);
     const db = new Database(dbPath(), { readonly: true });
-    expect(db.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({ v: 2 });
+    expect(db.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({ v: 3 });
     db.close();
   });
 
@@ -238,6 +238,6 @@ describe("db migrate and --db on the embedded store", () => {
     db.close();
     const { code, stderr } = await run(["--db", "mas.to"]);
     expect(code).toBe(1);
-    expect(stderr).toBe("vmcrawl: the database has schema migration 99 (future), which this vmcrawl does not know (it knows up to 2); use a newer vmcrawl with this database\n");
+    expect(stderr).toBe("vmcrawl: the database has schema migration 99 (future), which this vmcrawl does not know (it knows up to 3); use a newer vmcrawl with this database\n");
   });
 });

@@ -13,6 +13,7 @@ function load(env: Record<string, string> = {}, files: Record<string, string | E
     env: { HOME, ...env },
     cwd: CWD,
     userName: "alice",
+    hostName: "box",
     readEnvFile: (path) => {
       const file = files[path];
       return typeof file === "string" ? { text: file, mode: 0o600 } : file;
@@ -41,10 +42,11 @@ describe("defaults", () => {
       sqlitePath: `${HOME}/.local/share/vmcrawl/vmcrawl.db`,
       postgres: null,
       ssh: null,
-      crawl: { maxThreads: 2, domainTimeoutSeconds: 30, contactUrl: "https://docs.vmst.io/vmcrawl", errorBuffer: 24, progressHeartbeatSeconds: 5, slowDomainSeconds: 8 },
+      crawl: { maxThreads: 2, recrawlHours: 1, retryCapHours: 168, domainTimeoutSeconds: 30, contactUrl: "https://docs.vmst.io/vmcrawl", errorBuffer: 24, progressHeartbeatSeconds: 5, slowDomainSeconds: 8 },
       http: { timeoutSeconds: 5, maxRedirects: 2, maxResponseBytes: 10_485_760, maxPerHost: 2, port: 443, caFile: undefined, allowPrivateIps: { kind: "none" } },
       dns: { servers: [], retryAttempts: 3, retryBaseDelayMs: 80, retryJitterMs: 40, retryMaxTotalDelayMs: 500 },
       fetch: { limit: 10, offset: 0, minActive: 100 },
+      fleet: { nodeId: "box", leaseSeconds: 900 },
       versions: { refreshIntervalSeconds: 3600 },
       api: { key: undefined, filterCacheSeconds: 300 },
       dirs: { config: `${HOME}/.config/vmcrawl`, data: `${HOME}/.local/share/vmcrawl`, cache: `${HOME}/.cache/vmcrawl` },
@@ -83,14 +85,21 @@ describe("every variable", () => {
     ["VMCRAWL_POSTGRES_PASS", "s3cr3t:/@%", postgres, (c) => c.postgres?.password, "s3cr3t:/@%"],
     ["VMCRAWL_POSTGRES_HOST", "db.internal", postgres, (c) => c.postgres?.host, "db.internal"],
     ["VMCRAWL_POSTGRES_PORT", "6432", postgres, (c) => c.postgres?.port, 6432],
+    ["VMCRAWL_POSTGRES_SSLMODE", "verify-full", postgres, (c) => c.postgres?.sslMode, "verify-full"],
+    ["VMCRAWL_NODE_ID", "crawler-2.fra", {}, (c) => c.fleet.nodeId, "crawler-2.fra"],
+    ["VMCRAWL_LEASE_SECONDS", "600", {}, (c) => c.fleet.leaseSeconds, 600],
     ["VMCRAWL_SSH_HOST", "ssh.example.net", postgres, (c) => c.ssh?.host, "ssh.example.net"],
     ["VMCRAWL_SSH_PORT", "2222", ssh, (c) => c.ssh?.port, 2222],
     ["VMCRAWL_SSH_USER", "tunnel", ssh, (c) => c.ssh?.user, "tunnel"],
     ["VMCRAWL_SSH_KEY", "~/.ssh/id_ed25519", ssh, (c) => c.ssh?.keyFile, `${HOME}/.ssh/id_ed25519`],
     ["VMCRAWL_SSH_KEY_PASS", "phrase with spaces", ssh, (c) => c.ssh?.keyPassphrase, "phrase with spaces"],
+    ["VMCRAWL_SSH_KNOWN_HOSTS", "~/fleet/known_hosts", ssh, (c) => c.ssh?.knownHostsFile, `${HOME}/fleet/known_hosts`],
+    ["VMCRAWL_SSH_HOST_FINGERPRINT", "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8", ssh, (c) => c.ssh?.hostFingerprint, "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"],
     ["VMCRAWL_MAX_THREADS", "64", {}, (c) => c.crawl.maxThreads, 64],
     ["VMCRAWL_ERROR_BUFFER", "30", {}, (c) => c.crawl.errorBuffer, 30],
     ["VMCRAWL_DOMAIN_TIMEOUT", "45", {}, (c) => c.crawl.domainTimeoutSeconds, 45],
+    ["VMCRAWL_RECRAWL_HOURS", "6", {}, (c) => c.crawl.recrawlHours, 6],
+    ["VMCRAWL_RETRY_CAP_HOURS", "720", {}, (c) => c.crawl.retryCapHours, 720],
     ["VMCRAWL_CONTACT_URL", "https://census.example.net/about", {}, (c) => c.crawl.contactUrl, "https://census.example.net/about"],
     ["VMCRAWL_MAX_CONCURRENT_PER_HOST", "4", {}, (c) => c.http.maxPerHost, 4],
     ["VMCRAWL_PROGRESS_HEARTBEAT_SECONDS", "10", {}, (c) => c.crawl.progressHeartbeatSeconds, 10],
@@ -139,6 +148,11 @@ describe("bad values stop the program with one line naming variable, value and e
     ["VMCRAWL_POSTGRES_PORT", "99999", /^VMCRAWL_POSTGRES_PORT="99999" \(from environment\): expected a TCP port from 1 to 65535$/],
     ["VMCRAWL_SSH_PORT", "0", /expected a TCP port/],
     ["VMCRAWL_HTTPS_PORT", "https", /expected a TCP port/],
+    ["VMCRAWL_POSTGRES_SSLMODE", "maybe", /expected one of disable, prefer, require, verify-full/],
+    ["VMCRAWL_NODE_ID", "node with spaces", /expected 1 to 64 letters/],
+    ["VMCRAWL_LEASE_SECONDS", "10", /from 30 to 86400/],
+    ["VMCRAWL_SSH_HOST_FINGERPRINT", "MD5:aa:bb", /expected SHA256: followed by 43 base64 characters/],
+    ["VMCRAWL_RECRAWL_HOURS", "0", /expected a number of seconds from 0.01/],
     ["VMCRAWL_HTTP_TIMEOUT", "fast", /expected a number of seconds from 0.1 to 300/],
     ["VMCRAWL_HTTP_TIMEOUT", "0", /expected a number of seconds/],
     ["VMCRAWL_HTTP_REDIRECT", "21", /from 0 to 20/],
@@ -262,12 +276,12 @@ describe("sources and precedence", () => {
 describe("composite values", () => {
   it("fleet mode: database from the options, user optional, credentials kept verbatim", () => {
     const { config } = load({ VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_PASS: "p@ss:w/rd%" });
-    expect(config.postgres).toEqual({ database: "census", user: undefined, password: "p@ss:w/rd%", host: "localhost", port: 5432 });
+    expect(config.postgres).toEqual({ database: "census", user: undefined, password: "p@ss:w/rd%", host: "localhost", port: 5432, sslMode: "prefer" });
   });
 
   it("SSH tunnel defaults: port 22, current user, ~/.ssh/id_rsa", () => {
     const { config } = load({ VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_SSH_HOST: "10.0.0.1" });
-    expect(config.ssh).toEqual({ host: "10.0.0.1", port: 22, user: "alice", keyFile: `${HOME}/.ssh/id_rsa`, keyPassphrase: undefined });
+    expect(config.ssh).toEqual({ host: "10.0.0.1", port: 22, user: "alice", keyFile: `${HOME}/.ssh/id_rsa`, keyPassphrase: undefined, knownHostsFile: `${HOME}/.ssh/known_hosts`, hostFingerprint: undefined });
   });
 
   it("VMCRAWL_ALLOW_PRIVATE_IPS: off words, and CIDR lists including bare addresses", () => {

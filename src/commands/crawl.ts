@@ -60,6 +60,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
         probe: (domain, signal) => probe(domain, { http: client, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
         store: store.crawl,
         hardDni: store.crawl.hardDni(),
+        schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
         signal: stop.signal,
         events: tracker,
       });

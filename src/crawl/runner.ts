@@ -11,7 +11,8 @@
  */
 import type { DomainName } from "../net/domain.ts";
 import { isListed } from "../net/domain.ts";
-import type { RecordedOutcome } from "../store/sqlite-crawl.ts";
+import type { RecordedOutcome, RecordOptions } from "../store/sqlite-crawl.ts";
+import type { ScheduleOptions } from "./schedule.ts";
 import type { ProbeOutcome } from "./probe.ts";
 
 export interface RunSource {
@@ -30,7 +31,7 @@ export interface RunEvents {
 }
 
 export interface OutcomeSink {
-  recordOutcomes(batch: readonly RecordedOutcome[], options: { errorBuffer: number; hardDni: ReadonlySet<string> }): void;
+  recordOutcomes(batch: readonly RecordedOutcome[], options: RecordOptions): void;
 }
 
 export interface RunnerOptions {
@@ -42,6 +43,10 @@ export interface RunnerOptions {
   readonly store: OutcomeSink;
   /** Domains on the hard DNI list (and their subdomains) are skipped. */
   readonly hardDni: ReadonlySet<string>;
+  /** When each domain is due again. */
+  readonly schedule: ScheduleOptions;
+  /** Fleet mode: stage every outcome for PostgreSQL as it is written. */
+  readonly stage?: boolean;
   /** Aborting it stops the run as described above. */
   readonly signal: AbortSignal;
   readonly events: RunEvents;
@@ -140,7 +145,8 @@ class BatchWriter {
     this.timer = undefined;
     if (this.pending.length === 0) return;
     // Written before the batch is let go: if the write fails, the outcomes are still pending.
-    this.options.store.recordOutcomes(this.pending, { errorBuffer: this.options.errorBuffer, hardDni: this.options.hardDni });
+    const { errorBuffer, hardDni, schedule, stage } = this.options;
+    this.options.store.recordOutcomes(this.pending, { errorBuffer, hardDni, schedule, ...(stage ? { stage } : {}) });
     this.written += this.pending.length;
     this.pending = [];
   }

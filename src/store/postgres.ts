@@ -36,6 +36,7 @@ export class PostgresStore implements Store {
       database: settings.database,
       ...(settings.user === undefined ? {} : { username: settings.user }),
       ...(settings.password === undefined ? {} : { password: settings.password }),
+      ssl: settings.sslMode === "disable" ? false : settings.sslMode,
       max: options.maxConnections ?? 4,
       connect_timeout: options.connectTimeoutSeconds ?? 10,
       onnotice: () => {},

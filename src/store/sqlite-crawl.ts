@@ -5,7 +5,8 @@
  */
 import type Database from "better-sqlite3";
 import type { ProbeOutcome } from "../crawl/probe.ts";
-import { type ErrorState, transition } from "../crawl/state.ts";
+import { delayHours, nextCrawlAt, type ScheduleOptions } from "../crawl/schedule.ts";
+import { type ErrorState, type Publication, type RawUpdate, transition } from "../crawl/state.ts";
 import type { DailyStatistics } from "../stats/daily.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { isListed } from "../net/domain.ts";
@@ -37,6 +38,33 @@ export interface RecordedOutcome {
   readonly at: string;
   readonly worker: string;
 }
+
+export interface RecordOptions {
+  readonly errorBuffer: number;
+  readonly hardDni: ReadonlySet<string>;
+  readonly schedule: ScheduleOptions;
+  /** Fleet mode: also queue each change in the outbox, in the same transaction, for PostgreSQL. */
+  readonly stage?: boolean;
+  readonly random?: () => number;
+}
+
+/**
+ * One change for PostgreSQL, as the outbox carries it: the outcome's effect, already computed
+ * here (the node holds the domain's lease, so its local state is the current one).
+ */
+export type StagedChange =
+  | {
+      readonly kind: "outcome";
+      readonly domain: string;
+      readonly at: string;
+      readonly seconds: number;
+      readonly raw: RawUpdate & { readonly nextCrawlAt: string };
+      readonly publication: Publication;
+      readonly error?: { readonly message: string; readonly worker: string };
+      /** An alias's canonical domain, to be crawled in its own right. */
+      readonly addDomain?: string;
+    }
+  | { readonly kind: "domains"; readonly domains: readonly string[] };
 
 export class SqliteCrawlStore {
   private readonly db: Database.Database;
@@ -79,10 +107,15 @@ export class SqliteCrawlStore {
     return rows;
   }
 
-  /** Adds domains not known yet; returns how many were new. One transaction. */
-  insertDomains(domains: readonly string[]): number {
+  /** Adds domains not known yet; returns how many were new. One transaction; staged for PostgreSQL too in fleet mode. */
+  insertDomains(domains: readonly string[], options: { stage?: boolean } = {}): number {
     const insert = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
-    return this.db.transaction(() => domains.reduce((added, d) => added + insert.run(d).changes, 0))();
+    const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('domains', ?)");
+    return this.db.transaction(() => {
+      const added = domains.reduce((n, d) => n + insert.run(d).changes, 0);
+      if (options.stage && domains.length > 0) stage.run(JSON.stringify({ kind: "domains", domains } satisfies StagedChange));
+      return added;
+    })();
   }
 
   /** Hard DNI entries: never crawled, never added. */
@@ -99,13 +132,13 @@ export class SqliteCrawlStore {
    * publication on mastodon_domains (newer data only), failures appended to error_log, and the
    * canonical domain of an alias added so it is crawled in its own right. All or nothing.
    */
-  recordOutcomes(batch: readonly RecordedOutcome[], options: { errorBuffer: number; hardDni: ReadonlySet<string> }): void {
+  recordOutcomes(batch: readonly RecordedOutcome[], options: RecordOptions): void {
     const previous = this.db.prepare("SELECT error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType FROM raw_domains WHERE domain = ?");
     const upsertRaw = this.db.prepare(`
-      INSERT INTO raw_domains (domain, last_crawled_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of, claimed_by, claimed_until)
-      VALUES (@domain, @at, @seconds, @errorType, @errorEndpoint, @errorReason, @errorCount, @terminalType, @nodeinfo, @aliasOf, NULL, NULL)
+      INSERT INTO raw_domains (domain, last_crawled_at, next_crawl_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of, claimed_by, claimed_until)
+      VALUES (@domain, @at, @nextCrawlAt, @seconds, @errorType, @errorEndpoint, @errorReason, @errorCount, @terminalType, @nodeinfo, @aliasOf, NULL, NULL)
       ON CONFLICT (domain) DO UPDATE SET
-        last_crawled_at = excluded.last_crawled_at, last_response_time = excluded.last_response_time,
+        last_crawled_at = excluded.last_crawled_at, next_crawl_at = excluded.next_crawl_at, last_response_time = excluded.last_response_time,
         error_type = excluded.error_type, error_endpoint = excluded.error_endpoint, error_reason = excluded.error_reason,
         error_count = excluded.error_count, terminal_type = excluded.terminal_type, nodeinfo = excluded.nodeinfo,
         alias_of = excluded.alias_of, claimed_by = NULL, claimed_until = NULL`);
@@ -122,22 +155,31 @@ export class SqliteCrawlStore {
       "INSERT INTO error_log (timestamp, domain, error, worker, error_type, error_endpoint, error_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
     const addDomain = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
+    const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('outcome', ?)");
 
     this.db.transaction(() => {
       for (const { outcome, at, worker } of batch) {
         const domain = outcome.domain;
         const step = transition(previous.get(domain) as ErrorState | undefined, outcome, options.errorBuffer);
-        upsertRaw.run({ domain, at, seconds: outcome.ms / 1000, ...step.raw });
+        const raw = { ...step.raw, nextCrawlAt: nextCrawlAt(at, delayHours(outcome, step.raw.errorCount, options.schedule), options.random) };
+        const seconds = outcome.ms / 1000;
+        upsertRaw.run({ domain, at, seconds, ...raw });
         if (step.publication.action === "publish") {
           const { software, version, fullVersion, mau } = step.publication;
           publish.run({ domain, version, fullVersion, mau, software, at });
         } else if (step.publication.action === "unpublish") {
           unpublish.run(domain);
         }
-        if (step.logError && outcome.kind === "error") {
-          logError.run(at, domain, outcome.reason, worker, outcome.error_class, outcome.endpoint, outcome.cause);
+        const error = step.logError && outcome.kind === "error" ? { message: outcome.reason, worker } : undefined;
+        if (error !== undefined && outcome.kind === "error") {
+          logError.run(at, domain, error.message, worker, outcome.error_class, outcome.endpoint, outcome.cause);
         }
-        if (outcome.kind === "alias" && !isListed(outcome.canonical, options.hardDni)) addDomain.run(outcome.canonical);
+        const addDomainName = outcome.kind === "alias" && !isListed(outcome.canonical, options.hardDni) ? outcome.canonical : undefined;
+        if (addDomainName !== undefined) addDomain.run(addDomainName);
+        if (options.stage) {
+          const change: StagedChange = { kind: "outcome", domain, at, seconds, raw, publication: step.publication, ...(error ? { error } : {}), ...(addDomainName ? { addDomain: addDomainName } : {}) };
+          stage.run(JSON.stringify(change));
+        }
       }
     })();
   }

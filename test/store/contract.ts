@@ -37,7 +37,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
     it("migrates a fresh database to the newest version, then finds nothing to do", async () => {
       const { store } = await harness();
       const newest = migrations[store.dialect].at(-1)!.version;
-      expect(await store.migrate()).toEqual({ applied: [{ version: 1, name: "schema" }, { version: 2, name: "seed_versions" }], version: newest });
+      expect(await store.migrate()).toEqual({ applied: migrations[store.dialect].map(({ version, name }) => ({ version, name })), version: newest });
       expect(await store.migrate()).toEqual({ applied: [], version: newest });
     });
 
@@ -47,8 +47,8 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       open.push(...others);
       const reports = await Promise.all([store, ...others].map((s) => s.migrate()));
       const appliedVersions = reports.flatMap((r) => r.applied.map((m) => m.version)).sort();
-      expect(appliedVersions).toEqual([1, 2]);
-      expect(await query("SELECT version FROM schema_migrations ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(appliedVersions).toEqual(migrations[store.dialect].map((m) => m.version));
+      expect(await query("SELECT version FROM schema_migrations ORDER BY version")).toEqual(migrations[store.dialect].map((m) => ({ version: m.version })));
     });
 
     it("seeds the tracked branches: main 4.6, releases 4.5/4.4/4.3, EOL 4.2/4.1/4.0", async () => {

@@ -1,14 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres.ts";
-import { createDatabase } from "../support/postgres.ts";
+import { freshDatabase } from "../support/postgres.ts";
 import { storeContract } from "./contract.ts";
 
 const server = inject("postgres");
 
 async function freshStore(): Promise<{ store: PostgresStore; settings: ConstructorParameters<typeof PostgresStore>[0] }> {
-  const database = await createDatabase(server!, `vmcrawl_${randomBytes(6).toString("hex")}`);
-  const settings = { database, user: server!.user, password: server!.password, host: server!.host, port: server!.port };
+  const settings = await freshDatabase(server!);
   return { store: new PostgresStore(settings), settings };
 }
 
@@ -41,7 +39,7 @@ describe.skipIf(server === null)("postgres", () => {
   });
 
   it("reports an unreachable server as a store error naming the place, never the password", async () => {
-    const store = new PostgresStore({ database: "x", user: "u", password: "hunter2-secret", host: "127.0.0.1", port: 1 }, { connectTimeoutSeconds: 2 });
+    const store = new PostgresStore({ database: "x", user: "u", password: "hunter2-secret", host: "127.0.0.1", port: 1, sslMode: "disable" }, { connectTimeoutSeconds: 2 });
     try {
       const err = await store.migrate().then(
         () => undefined,

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { migrations } from "../../src/store/migrations.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
-import { createDatabase } from "../support/postgres.ts";
+import { freshDatabase } from "../support/postgres.ts";
 
 const sqlDir = join(import.meta.dirname, "../../sql");
 const server = inject("postgres");
@@ -33,10 +32,9 @@ describe("embedded migrations", () => {
 });
 
 describe.skipIf(server === null)("one logical schema", () => {
-  it("has the same tables and columns in SQLite and PostgreSQL, except outbox and sync_receipts", async () => {
+  it("has the same tables and columns in SQLite and PostgreSQL, except the staging and receipt tables", async () => {
     const sqlite = new SqliteStore(join(mkdtempSync(join(tmpdir(), "vmcrawl-schema-")), "v.db"), { cacheDir: join(tmpdir(), "vmcrawl-test-cache") });
-    const database = await createDatabase(server!, `vmcrawl_${randomBytes(6).toString("hex")}`);
-    const pg = new PostgresStore({ database, user: server!.user, password: server!.password, host: server!.host, port: server!.port });
+    const pg = new PostgresStore(await freshDatabase(server!));
     try {
       await sqlite.migrate();
       await pg.migrate();
@@ -51,12 +49,15 @@ describe.skipIf(server === null)("one logical schema", () => {
         entry.postgres.push(String(row.column_name));
       }
       expect(Object.keys(columns).sort()).toEqual([
-        "dni", "error_log", "mastodon_domains", "nightly_versions", "outbox", "raw_domains", "release_versions", "schema_migrations", "statistics", "sync_receipts", "tld_cache",
+        "crawler_control", "dni", "error_log", "local_settings", "mastodon_domains", "nightly_versions", "outbox", "raw_domains", "release_versions", "schema_migrations", "statistics", "sync_receipts", "tld_cache",
       ]);
+      // Staging only in SQLite, receipts only in PostgreSQL.
+      const oneSided = ["outbox", "local_settings", "sync_receipts"];
       expect(columns.outbox!.postgres).toEqual([]);
+      expect(columns.local_settings!.postgres).toEqual([]);
       expect(columns.sync_receipts!.sqlite).toEqual([]);
       for (const [table, { sqlite: s, postgres: p }] of Object.entries(columns)) {
-        if (table === "outbox" || table === "sync_receipts") continue;
+        if (oneSided.includes(table)) continue;
         expect(p, `columns of ${table}`).toEqual(s);
       }
       expect(columns.raw_domains!.sqlite).toEqual([

@@ -10,6 +10,7 @@ import { MENU_CLASSES, selectionFor } from "../../src/store/selection.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 
 let store: SqliteStore;
+const SCHEDULE = { recrawlHours: 1, capHours: 168 };
 beforeEach(async () => {
   store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "vmcrawl-crawlstore-")), "v.db"), { cacheDir: tmpdir() });
   await store.migrate();
@@ -137,7 +138,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
   const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, "0")}:00.000Z`;
   const failure = (error_class: string, cause: string): ProbeOutcome => ({ domain: "x.example", kind: "error", error_class, cause, endpoint: "nodeinfo", reason: `failed: ${cause}`, ms: 1500, requests: [] }) as ProbeOutcome;
   const success = (version: string, mau: number): ProbeOutcome => ({ domain: "x.example", kind: "mastodon", software: "mastodon", version, full_version: version, mau, total_users: mau * 2, canonical: "x.example", ms: 200, requests: [] });
-  const record = (outcome: ProbeOutcome, minute: number, errorBuffer = 3) => store.crawl.recordOutcomes([{ outcome, at: at(minute), worker: "test:1" }], { errorBuffer, hardDni: new Set(["blocked.example"]) });
+  const record = (outcome: ProbeOutcome, minute: number, errorBuffer = 3) => store.crawl.recordOutcomes([{ outcome, at: at(minute), worker: "test:1" }], { errorBuffer, hardDni: new Set(["blocked.example"]), schedule: SCHEDULE, random: () => 0.5 });
   const rawRow = () => store.db.prepare("SELECT error_type, error_reason, error_count, terminal_type, last_crawled_at, last_response_time FROM raw_domains WHERE domain = 'x.example'").get();
   const published = () => store.db.prepare("SELECT software_version, active_users_monthly, timestamp FROM mastodon_domains WHERE domain = 'x.example'").get();
   const errors = () => store.db.prepare("SELECT error_type, error_reason, error, worker FROM error_log WHERE domain = 'x.example' ORDER BY event").all();
@@ -189,10 +190,42 @@ describe("recordOutcomes: the state machine, persisted", () => {
     expect(store.db.prepare("SELECT count(*) FROM raw_domains WHERE domain = 'social.blocked.example'").pluck().get()).toBe(0);
   });
 
+  it("schedules the next crawl: an hour for a healthy server, backing off by class for failures", () => {
+    const next = () => store.db.prepare("SELECT next_crawl_at FROM raw_domains WHERE domain = 'x.example'").pluck().get();
+    record(success("4.5.6", 1), 0);
+    expect(next()).toBe("2026-11-23T11:00:00.000Z");
+    record(failure("HTTP5XX", "503"), 0);
+    expect(next()).toBe("2026-11-23T13:00:00.000Z"); // base 3 h
+    record(failure("HTTP5XX", "503"), 0);
+    expect(next()).toBe("2026-11-23T16:00:00.000Z"); // doubled
+  });
+
+  it("stages every change in the outbox in the same transaction, in order, in fleet mode", () => {
+    store.crawl.insertDomains(["new.example"], { stage: true });
+    store.crawl.recordOutcomes([{ outcome: failure("DNS", "NXDOMAIN"), at: at(5), worker: "node-a:1" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
+    const rows = store.db.prepare("SELECT seq, kind, payload FROM outbox ORDER BY seq").all() as { seq: number; kind: string; payload: string }[];
+    expect(rows.map((r) => r.kind)).toEqual(["domains", "outcome"]);
+    expect(JSON.parse(rows[0]!.payload)).toEqual({ kind: "domains", domains: ["new.example"] });
+    expect(JSON.parse(rows[1]!.payload)).toMatchObject({
+      kind: "outcome",
+      domain: "x.example",
+      at: at(5),
+      seconds: 1.5,
+      raw: { errorType: "DNS", errorReason: "NXDOMAIN", errorCount: 1, terminalType: null, nextCrawlAt: "2027-02-21T10:05:00.000Z" }, // NXDOMAIN: 90 days
+      publication: { action: "keep" },
+      error: { message: "failed: NXDOMAIN", worker: "node-a:1" },
+    });
+  });
+
+  it("stages nothing outside fleet mode", () => {
+    record(failure("DNS", "NXDOMAIN"), 1);
+    expect(store.db.prepare("SELECT count(*) FROM outbox").pluck().get()).toBe(0);
+  });
+
   it("writes a batch all or nothing", () => {
     const good = { outcome: success("4.5.6", 1), at: at(1), worker: "w" };
     const bad = { outcome: { ...success("4.5.6", 1), domain: "UPPER.example" }, at: at(1), worker: "w" }; // refused by the schema's CHECK
-    expect(() => store.crawl.recordOutcomes([good, bad], { errorBuffer: 3, hardDni: new Set() })).toThrow();
+    expect(() => store.crawl.recordOutcomes([good, bad], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE })).toThrow();
     expect(store.db.prepare("SELECT count(*) FROM raw_domains").pluck().get()).toBe(0);
   });
 });

@@ -86,3 +86,9 @@ export async function createDatabase(server: PostgresServer, name: string): Prom
   }
   return name;
 }
+
+/** Settings for the store on a fresh database of the shared server (TLS off: loopback). */
+export async function freshDatabase(server: PostgresServer, prefix = "vmcrawl"): Promise<import("../../src/config.ts").PostgresSettings> {
+  const database = await createDatabase(server, `${prefix}_${Math.random().toString(36).slice(2, 10)}`);
+  return { database, user: server.user, password: server.password, host: server.host, port: server.port, sslMode: "disable" };
+}
