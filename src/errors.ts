@@ -65,8 +65,8 @@ export class UsageError extends VmcrawlError {
 export class NotAvailableError extends VmcrawlError {
   override name = "NotAvailableError";
 
-  constructor(what: string) {
-    super("NOT_AVAILABLE", `${what} is not available in this build of vmcrawl yet.`, {
+  constructor(what: string, hint?: string) {
+    super("NOT_AVAILABLE", `${what} is not available in this build of vmcrawl yet${hint === undefined ? "" : `; ${hint}`}.`, {
       exitCode: ExitCode.unavailable,
     });
   }

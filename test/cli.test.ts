@@ -148,10 +148,12 @@ describe("crawling, without any network", () => {
     expect(stderr).toMatch(/crawled 0 domains/);
   });
 
-  it("says plainly that crawling in fleet mode is not available yet (exit 3)", async () => {
-    const { code, stderr } = await run([], { VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_HOST: "127.0.0.1" });
+  it("says plainly that menu selections are not available in fleet mode yet, and what to do instead (exit 3)", async () => {
+    const { code, stderr } = await run(["--mode", "1"], { VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_HOST: "127.0.0.1" });
     expect(code).toBe(3);
-    expect(stderr).toBe("vmcrawl: Crawling in fleet mode (local staging and sync to PostgreSQL) is not available in this build of vmcrawl yet.\n");
+    expect(stderr).toBe(
+      "vmcrawl: Crawling a menu selection (the menu, --mode) in fleet mode is not available in this build of vmcrawl yet; in fleet mode run vmcrawl daemon, or name the domains with --target or --file (--new finishes them).\n",
+    );
   });
 });
 

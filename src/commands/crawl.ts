@@ -14,6 +14,11 @@ import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/s
 import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
 import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
 import { createHttpClient } from "../net/index.ts";
+import { asMaintainer } from "../store/postgres-fleet.ts";
+import type { PostgresStore } from "../store/postgres.ts";
+import { recordPostgresStatistics } from "../stats/postgres.ts";
+import { describe } from "../store/sync.ts";
+import { type FleetNode, openFleet, withFleetState } from "../crawl/fleet.ts";
 import { selectionFor } from "../store/selection.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import { SqliteStore } from "../store/sqlite.ts";
@@ -36,14 +41,26 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
   if (request.kind === "lookup") return lookupDomain(runtime, request.domain);
   const config = runtime.config(); // a bad configuration is reported as such (exit 2) before anything else
-  if (config.postgres !== null) throw new NotAvailableError("Crawling in fleet mode (local staging and sync to PostgreSQL)");
+  // In fleet mode a node crawls what it was given (--target, --file, and --new to finish those from
+  // its staging file); selections over the whole fleet are the daemon's job, by lease.
+  const nodeLocal = request.kind === "targets" || request.kind === "file" || request.kind === "new";
+  if (config.postgres !== null && !nodeLocal) {
+    throw new NotAvailableError("Crawling a menu selection (the menu, --mode) in fleet mode", "in fleet mode run vmcrawl daemon, or name the domains with --target or --file (--new finishes them)");
+  }
+  const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
 
   const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
   let http: ReturnType<typeof createHttpClient> | undefined;
+  let fleet: FleetNode | undefined;
   try {
     await store.migrate();
-    const source = await sourceFor(request, runtime, store.crawl);
+    if (config.postgres !== null) fleet = await openFleet(config, store, warn);
+    let source = await sourceFor(request, runtime, store.crawl, fleet !== undefined);
     if (source === undefined) return; // the menu was cancelled
+    if (fleet !== undefined) {
+      if (request.kind !== "new") source = withFleetState(source, fleet, store);
+      fleet.syncer.start();
+    }
     const versions = await store.versionContext();
     http = createHttpClient(config);
     const client = http;
@@ -61,6 +78,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
         store: store.crawl,
         hardDni: store.crawl.hardDni(),
         schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
+        stage: fleet !== undefined,
         signal: stop.signal,
         events: tracker,
       });
@@ -77,22 +95,41 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
         { exitCode: 130 },
       );
     }
-    const date = recordStatistics(store.crawl);
-    runtime.io.stderr.write(`vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}; statistics for ${date} recorded\n`);
+    const done = `vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}`;
+    if (fleet === undefined) {
+      runtime.io.stderr.write(`${done}; statistics for ${recordStatistics(store.crawl)} recorded\n`);
+      return;
+    }
+    runtime.io.stderr.write(`${done}\n`);
+    await finishFleetRun(fleet, store, warn);
   } finally {
     await http?.close();
+    await fleet?.close();
     await store.close();
   }
 }
 
-async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, runtime: Runtime, store: SqliteCrawlStore): Promise<RunSource | undefined> {
+/** Pushes what is staged now; what cannot be pushed stays staged, and the run still succeeds. */
+async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void): Promise<void> {
+  await fleet.syncer.stop();
+  try {
+    await fleet.syncer.pushAll();
+    const date = await recordFleetStatistics(fleet.pg);
+    warn(`all results are in PostgreSQL${date === undefined ? "" : `; statistics for ${date} recorded`}`);
+  } catch (err) {
+    const left = store.staging.backlog();
+    warn(`${left.entries} results stay staged in ${store.location} (PostgreSQL: ${describe(err)}); vmcrawl sync, the daemon or the next run pushes them`);
+  }
+}
+
+async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, runtime: Runtime, store: SqliteCrawlStore, stage: boolean): Promise<RunSource | undefined> {
   const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
   switch (request.kind) {
     case "targets":
-      store.insertDomains(request.domains.map((d) => d.name));
+      store.insertDomains(request.domains.map((d) => d.name), { stage });
       return listSource(request.domains, request.domains.length === 1 ? request.domains[0]!.name : `${request.domains.length} domains`);
     case "file": {
-      const total = await importFile(request.path, store, warn);
+      const total = await importFile(request.path, store, warn, stage);
       return fileSource(request.path, total);
     }
     case "new":
@@ -121,7 +158,7 @@ function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) 
 }
 
 /** Adds the file's domains to raw_domains (so an interrupted run can continue with --new); returns how many are valid. */
-async function importFile(path: string, store: SqliteCrawlStore, warn: (text: string) => void): Promise<number> {
+async function importFile(path: string, store: SqliteCrawlStore, warn: (text: string) => void, stage: boolean): Promise<number> {
   let total = 0;
   let batch: string[] = [];
   try {
@@ -133,14 +170,14 @@ async function importFile(path: string, store: SqliteCrawlStore, warn: (text: st
       total++;
       batch.push(entry.domain.name);
       if (batch.length >= 1000) {
-        store.insertDomains(batch);
+        store.insertDomains(batch, { stage });
         batch = [];
       }
     }
   } catch (err) {
     throw new UsageError(`--file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  store.insertDomains(batch);
+  store.insertDomains(batch, { stage });
   return total;
 }
 
@@ -151,6 +188,14 @@ function recordStatistics(store: SqliteCrawlStore): string {
   const date = now.toISOString().slice(0, 10);
   store.recordStatistics(date, now.toISOString(), computeStatistics(store.published(since), store.releaseBranches()));
   return date;
+}
+
+/** The same in PostgreSQL, by whichever node holds the maintenance lock; undefined if another does. */
+async function recordFleetStatistics(pg: PostgresStore): Promise<string | undefined> {
+  const now = new Date();
+  const date = now.toISOString().slice(0, 10);
+  const won = await asMaintainer(pg.sql, (tx) => recordPostgresStatistics(tx, now));
+  return won ? date : undefined;
 }
 
 /** Ctrl-C once: stop starting domains, write what is finished, exit 130. Twice: quit at once. */

@@ -3,7 +3,6 @@
  * mode, else the embedded SQLite file. Migrations run on first use.
  */
 import type { Config } from "../config.ts";
-import { NotAvailableError } from "../errors.ts";
 import type { Store } from "./types.ts";
 
 export type { DomainReport, Row, Store, Value } from "./types.ts";
@@ -15,9 +14,7 @@ export async function openStore(config: Config, options: { migrate?: boolean } =
     const { SqliteStore } = await import("./sqlite.ts");
     store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
   } else {
-    if (config.ssh !== null) throw new NotAvailableError("The SSH tunnel to PostgreSQL (VMCRAWL_SSH_HOST)");
-    const { PostgresStore } = await import("./postgres.ts");
-    store = new PostgresStore(config.postgres);
+    store = await connectPostgres(config, () => {});
   }
   if (options.migrate ?? true) {
     try {
@@ -28,6 +25,15 @@ export async function openStore(config: Config, options: { migrate?: boolean } =
     }
   }
   return store;
+}
+
+/** PostgreSQL as configured: directly, or through the SSH tunnel when VMCRAWL_SSH_HOST is set. */
+export async function connectPostgres(config: Config, log: (line: string) => void): Promise<import("./postgres.ts").PostgresStore> {
+  const { PostgresStore } = await import("./postgres.ts");
+  const settings = config.postgres!;
+  if (config.ssh === null) return new PostgresStore(settings);
+  const { openTunnel } = await import("./ssh-tunnel.ts");
+  return new PostgresStore(settings, { tunnel: await openTunnel(config.ssh, { host: settings.host, port: settings.port }, log) });
 }
 
 /** How the configuration stores data, for humans. */

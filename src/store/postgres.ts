@@ -11,6 +11,7 @@ import type { VersionContext } from "../versions/clean.ts";
 import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migrationReport, planMigrations } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
 import { describeDomain, loadVersionContext, numberPlaceholders, type Query } from "./queries.ts";
+import type { Tunnel } from "./ssh-tunnel.ts";
 import type { DomainReport, Row, Store, Value } from "./types.ts";
 
 /** pg_advisory_xact_lock key serialising migrations across nodes ("vmcrawl" in ASCII). */
@@ -21,14 +22,18 @@ export interface PostgresOptions {
   readonly connectTimeoutSeconds?: number;
   /** Pool size. @default 4 */
   readonly maxConnections?: number;
+  /** Connections come through this SSH tunnel instead of TCP; the store closes it. */
+  readonly tunnel?: Tunnel;
 }
 
 export class PostgresStore implements Store {
   readonly dialect = "postgres" as const;
   readonly location: string;
   readonly sql: postgres.Sql;
+  private readonly tunnel: Tunnel | undefined;
 
   constructor(settings: PostgresSettings, options: PostgresOptions = {}) {
+    this.tunnel = options.tunnel;
     this.location = `${settings.host}:${settings.port}/${settings.database}`;
     this.sql = postgres({
       host: settings.host,
@@ -37,6 +42,7 @@ export class PostgresStore implements Store {
       ...(settings.user === undefined ? {} : { username: settings.user }),
       ...(settings.password === undefined ? {} : { password: settings.password }),
       ssl: settings.sslMode === "disable" ? false : settings.sslMode,
+      ...(options.tunnel === undefined ? {} : { socket: () => options.tunnel!.connect() }),
       max: options.maxConnections ?? 4,
       connect_timeout: options.connectTimeoutSeconds ?? 10,
       onnotice: () => {},
@@ -84,6 +90,7 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });
+    await this.tunnel?.close();
   }
 
   /** Turns connection failures into a store error that names where, never with credentials. */

@@ -13,6 +13,7 @@ import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migratio
 import { migrations } from "./migrations.ts";
 import { sqliteNativeBinding } from "./native.ts";
 import { SqliteCrawlStore } from "./sqlite-crawl.ts";
+import { SqliteStaging } from "./sqlite-staging.ts";
 import { describeDomain, loadVersionContext, type Query } from "./queries.ts";
 import { BOOLEAN_COLUMNS, type DomainReport, type Row, type Store, type Value } from "./types.ts";
 
@@ -29,6 +30,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   /** The crawl's selections and writes on this database. */
   readonly crawl: SqliteCrawlStore;
+  /** Fleet mode: the outbox, local settings and the replica of PostgreSQL's data. */
+  readonly staging: SqliteStaging;
 
   constructor(path: string, options: SqliteOptions) {
     this.location = path;
@@ -52,6 +55,7 @@ export class SqliteStore implements Store {
       throw new VmcrawlError("STORE", `cannot open the SQLite database ${path}: ${(err as Error).message}`, { cause: err });
     }
     this.crawl = new SqliteCrawlStore(this.db);
+    this.staging = new SqliteStaging(this.db);
   }
 
   async migrate(): Promise<MigrationReport> {

@@ -1,0 +1,77 @@
+/**
+ * A crawler node in fleet mode (DESIGN §5): the local SQLite file is its
+ * staging store, PostgreSQL the system of record. The node copies what it
+ * needs (reference tables, the state of the domains it crawls) when it can,
+ * stages every outcome, and a Syncer pushes them. PostgreSQL being away
+ * never stops the crawl; it only delays the push.
+ */
+import type { Config } from "../config.ts";
+import type { DomainName } from "../net/domain.ts";
+import { referenceData, statesOf } from "../store/postgres-fleet.ts";
+import { connectPostgres } from "../store/index.ts";
+import type { PostgresStore } from "../store/postgres.ts";
+import type { SqliteStore } from "../store/sqlite.ts";
+import { describe, Syncer } from "../store/sync.ts";
+import type { RunSource } from "./runner.ts";
+
+export interface FleetNode {
+  readonly pg: PostgresStore;
+  readonly syncer: Syncer;
+  /** This staging file's identity (leases, receipts). */
+  readonly identity: string;
+  /** Whether PostgreSQL answered when the node started. */
+  readonly online: boolean;
+  close(): Promise<void>;
+}
+
+export async function openFleet(config: Config, staging: SqliteStore, log: (line: string) => void): Promise<FleetNode> {
+  const pg = await connectPostgres(config, log);
+  const identity = staging.staging.syncIdentity(config.fleet.nodeId);
+  let online = true;
+  try {
+    await pg.migrate();
+    staging.staging.replaceReference(await referenceData(pg.sql));
+  } catch (err) {
+    online = false;
+    log(`fleet: PostgreSQL at ${pg.location} is not reachable (${describe(err)}); crawling into staging at ${staging.location}, results are pushed when it is back`);
+  }
+  const syncer = new Syncer({ staging: staging.staging, sql: pg.sql, identity, log });
+  return {
+    pg,
+    syncer,
+    identity,
+    online,
+    async close() {
+      await syncer.stop();
+      await pg.close();
+    },
+  };
+}
+
+/**
+ * Wraps an explicit list (`--file`, `--target`) so each page of domains first takes its current
+ * state from PostgreSQL (errors counted so far, terminal state); when PostgreSQL is away the
+ * local state stands.
+ */
+export function withFleetState(source: RunSource, fleet: FleetNode, staging: SqliteStore, page = 200): RunSource {
+  return {
+    ...source,
+    domains: (async function* () {
+      let batch: DomainName[] = [];
+      const flush = async function* () {
+        try {
+          staging.staging.adoptStates(await statesOf(fleet.pg.sql, batch.map((d) => d.name)));
+        } catch {
+          // PostgreSQL away: crawl on the local state; the syncer reports the outage.
+        }
+        yield* batch;
+        batch = [];
+      };
+      for await (const domain of source.domains) {
+        batch.push(domain);
+        if (batch.length >= page) yield* flush();
+      }
+      if (batch.length > 0) yield* flush();
+    })(),
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * PostgreSQL's side of fleet mode: applying staged changes exactly once,
+ * leases on due domains, the reference tables nodes copy, the pause switch,
+ * and elected maintenance. Set-based SQL (one statement per kind of change
+ * per batch), so a batch of a thousand outcomes is a handful of statements.
+ */
+import type postgres from "postgres";
+import type { ReleaseBranch } from "../versions/patch.ts";
+import type { StagedChange } from "./sqlite-crawl.ts";
+
+export interface StagedEntry {
+  readonly seq: number;
+  readonly change: StagedChange;
+}
+
+export interface ApplyResult {
+  /** Entries applied by this call (those after the node's receipt). */
+  readonly applied: number;
+  /** The node's receipt after the call: every entry up to it is in PostgreSQL. */
+  readonly lastSeq: number;
+}
+
+/** pg_try_advisory_lock key for maintenance ("vmcrawl-m"): one node at a time. */
+const MAINTENANCE_LOCK = "8534118711958237549";
+
+/**
+ * Applies a node's staged entries in one transaction, recording the node's receipt in the same
+ * transaction: entries at or below the receipt were applied before (an acknowledgement that got
+ * lost) and are skipped. Older outcomes never overwrite newer ones.
+ */
+export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: readonly StagedEntry[]): Promise<ApplyResult> {
+  return sql.begin(async (tx) => {
+    await tx`INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0) ON CONFLICT (node_id) DO NOTHING`;
+    const [receipt] = await tx`SELECT last_seq FROM sync_receipts WHERE node_id = ${nodeId} FOR UPDATE`;
+    const before = Number(receipt!.last_seq);
+    const fresh = entries.filter((e) => e.seq > before);
+    if (fresh.length === 0) return { applied: 0, lastSeq: before };
+
+    const newDomains = new Set<string>();
+    const outcomes: Extract<StagedChange, { kind: "outcome" }>[] = [];
+    for (const { change } of fresh) {
+      if (change.kind === "domains") for (const d of change.domains) newDomains.add(d);
+      else {
+        outcomes.push(change);
+        if (change.addDomain !== undefined) newDomains.add(change.addDomain);
+      }
+    }
+    // Within a batch a domain may have several outcomes: its state and publication come from the latest.
+    const latest = new Map<string, Extract<StagedChange, { kind: "outcome" }>>();
+    for (const o of outcomes) {
+      const seen = latest.get(o.domain);
+      if (seen === undefined || seen.at <= o.at) latest.set(o.domain, o);
+    }
+    const last = [...latest.values()];
+
+    if (newDomains.size > 0) {
+      await tx`INSERT INTO raw_domains (domain) SELECT unnest(${[...newDomains]}::text[]) ON CONFLICT (domain) DO NOTHING`;
+    }
+    if (last.length > 0) {
+      const rows = last.map((o) => ({
+        domain: o.domain,
+        last_crawled_at: o.at,
+        next_crawl_at: o.raw.nextCrawlAt,
+        last_response_time: o.seconds,
+        error_type: o.raw.errorType,
+        error_endpoint: o.raw.errorEndpoint,
+        error_reason: o.raw.errorReason,
+        error_count: o.raw.errorCount,
+        terminal_type: o.raw.terminalType,
+        nodeinfo: o.raw.nodeinfo,
+        alias_of: o.raw.aliasOf,
+      }));
+      await tx.unsafe(
+        `INSERT INTO raw_domains (domain, last_crawled_at, next_crawl_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(domain text, last_crawled_at timestamptz, next_crawl_at timestamptz, last_response_time float8,
+           error_type text, error_endpoint text, error_reason text, error_count int, terminal_type text, nodeinfo text, alias_of text)
+         ON CONFLICT (domain) DO UPDATE SET
+           last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
+           error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
+           error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
+           claimed_by = NULL, claimed_until = NULL
+         WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`,
+        [tx.json(rows as never)],
+      );
+      const published = last.flatMap((o) =>
+        o.publication.action === "publish"
+          ? [{ domain: o.domain, software_version: o.publication.version, full_version: o.publication.fullVersion, active_users_monthly: o.publication.mau, nodeinfo: o.publication.software, timestamp: o.at }]
+          : [],
+      );
+      if (published.length > 0) {
+        await tx.unsafe(
+          `INSERT INTO mastodon_domains (domain, software_version, full_version, active_users_monthly, nodeinfo, timestamp)
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(domain text, software_version text, full_version text, active_users_monthly int, nodeinfo text, timestamp timestamptz)
+           ON CONFLICT (domain) DO UPDATE SET
+             software_version = EXCLUDED.software_version, full_version = EXCLUDED.full_version,
+             active_users_monthly = EXCLUDED.active_users_monthly, nodeinfo = EXCLUDED.nodeinfo, timestamp = EXCLUDED.timestamp
+           WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < EXCLUDED.timestamp`,
+          [tx.json(published as never)],
+        );
+      }
+      const withdrawn = last.flatMap((o) => (o.publication.action === "unpublish" ? [{ domain: o.domain, at: o.at }] : []));
+      if (withdrawn.length > 0) {
+        // A withdrawal older than what is published (another node's newer success) leaves it.
+        await tx.unsafe(
+          `DELETE FROM mastodon_domains m USING jsonb_to_recordset($1::jsonb) AS x(domain text, at timestamptz)
+           WHERE m.domain = x.domain AND (m.timestamp IS NULL OR m.timestamp <= x.at)`,
+          [tx.json(withdrawn as never)],
+        );
+      }
+    }
+    const errors = outcomes.flatMap((o) =>
+      o.error === undefined
+        ? []
+        : [{ timestamp: o.at, domain: o.domain, error: o.error.message, worker: o.error.worker, error_type: o.raw.errorType, error_endpoint: o.raw.errorEndpoint, error_reason: o.raw.errorReason }],
+    );
+    if (errors.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO error_log (timestamp, domain, error, worker, error_type, error_endpoint, error_reason)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(timestamp timestamptz, domain text, error text, worker text, error_type text, error_endpoint text, error_reason text)`,
+        [tx.json(errors as never)],
+      );
+    }
+    const lastSeq = fresh.at(-1)!.seq;
+    await tx`UPDATE sync_receipts SET last_seq = ${lastSeq}, updated_at = now() WHERE node_id = ${nodeId}`;
+    return { applied: fresh.length, lastSeq };
+  });
+}
+
+/** A domain's state as the state machine needs it, copied to a node with its lease. */
+export interface DomainState {
+  readonly domain: string;
+  readonly last_crawled_at: string | null;
+  readonly error_type: string | null;
+  readonly error_count: number;
+  readonly terminal_type: string | null;
+}
+
+/**
+ * Claims up to `limit` due domains for `nodeId` until the lease runs out. SKIP LOCKED: nodes
+ * claiming at the same moment never get the same domain; an expired lease is free again.
+ */
+export async function claimDue(sql: postgres.Sql, nodeId: string, leaseSeconds: number, limit: number): Promise<DomainState[]> {
+  const rows = await sql`
+    UPDATE raw_domains SET claimed_by = ${nodeId}, claimed_until = now() + make_interval(secs => ${leaseSeconds})
+    WHERE domain IN (
+      SELECT domain FROM raw_domains
+      WHERE alias_of IS NULL AND terminal_type IS NULL
+        AND (next_crawl_at IS NULL OR next_crawl_at <= now())
+        AND (claimed_until IS NULL OR claimed_until < now())
+      ORDER BY next_crawl_at NULLS FIRST, domain
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING domain, last_crawled_at, error_type, error_count, terminal_type`;
+  return rows.map(toState);
+}
+
+/** The current state of named domains (explicit runs: `--file`, `--target`). */
+export async function statesOf(sql: postgres.Sql, domains: readonly string[]): Promise<DomainState[]> {
+  if (domains.length === 0) return [];
+  const rows = await sql`SELECT domain, last_crawled_at, error_type, error_count, terminal_type FROM raw_domains WHERE domain = ANY(${domains as string[]})`;
+  return rows.map(toState);
+}
+
+function toState(row: Record<string, unknown>): DomainState {
+  const at = row.last_crawled_at;
+  return {
+    domain: String(row.domain),
+    last_crawled_at: at instanceof Date ? at.toISOString() : (at as string | null),
+    error_type: (row.error_type as string | null) ?? null,
+    error_count: Number(row.error_count ?? 0),
+    terminal_type: (row.terminal_type as string | null) ?? null,
+  };
+}
+
+export interface ReferenceData {
+  readonly releaseVersions: readonly ReleaseBranch[];
+  readonly nightly: readonly { version: string; start_date: string; end_date: string; is_security: boolean }[];
+  readonly dni: readonly { domain: string; comment: string | null; force: string }[];
+}
+
+/** What a node copies to work offline: branches, nightly ranges, the DNI list. */
+export async function referenceData(sql: postgres.Sql): Promise<ReferenceData> {
+  const [releaseVersions, nightly, dni] = await Promise.all([
+    sql`SELECT n_level AS "nLevel", branch, status, latest FROM release_versions ORDER BY n_level`,
+    sql`SELECT version, start_date::text AS start_date, end_date::text AS end_date, is_security FROM nightly_versions`,
+    sql`SELECT domain, comment, force FROM dni`,
+  ]);
+  return {
+    releaseVersions: releaseVersions as unknown as ReleaseBranch[],
+    nightly: nightly as unknown as ReferenceData["nightly"],
+    dni: dni as unknown as ReferenceData["dni"],
+  };
+}
+
+export interface ControlState {
+  readonly paused: boolean;
+  readonly reason: string | null;
+  readonly setBy: string | null;
+  readonly setAt: string | null;
+}
+
+export async function readControl(sql: postgres.Sql): Promise<ControlState> {
+  const [row] = await sql`SELECT paused, reason, set_by, set_at FROM crawler_control WHERE id`;
+  return { paused: row?.paused === true, reason: (row?.reason as string | null) ?? null, setBy: (row?.set_by as string | null) ?? null, setAt: row?.set_at instanceof Date ? row.set_at.toISOString() : null };
+}
+
+export async function writeControl(sql: postgres.Sql, paused: boolean, reason: string | null, by: string): Promise<void> {
+  await sql`UPDATE crawler_control SET paused = ${paused}, reason = ${reason}, set_by = ${by}, set_at = now() WHERE id`;
+}
+
+/** Runs `work` if no other node is running maintenance now; false if one is. */
+export async function asMaintainer(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<void>): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}::bigint) AS won`;
+    if (row?.won !== true) return false;
+    await work(tx);
+    return true;
+  });
+}

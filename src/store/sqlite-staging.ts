@@ -1,0 +1,90 @@
+/**
+ * The SQLite side of fleet mode: the outbox of staged changes, this file's
+ * own settings (its sync identity, the last successful sync), and the local
+ * replica of what a node needs from PostgreSQL: the state of the domains it
+ * crawls and the reference tables.
+ */
+import { randomBytes } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { DomainState, ReferenceData, StagedEntry } from "./postgres-fleet.ts";
+import type { StagedChange } from "./sqlite-crawl.ts";
+
+export interface Backlog {
+  readonly entries: number;
+  /** When the oldest waiting entry was staged (ISO), if any. */
+  readonly oldest: string | undefined;
+}
+
+export class SqliteStaging {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /**
+   * The identity this file's outbox is pushed under: the node name plus a random suffix, made
+   * once and kept. Receipts are per outbox, so two files never share one, even under one name.
+   */
+  syncIdentity(nodeName: string): string {
+    const stored = this.setting("sync_identity");
+    if (stored !== undefined) return stored;
+    const identity = `${nodeName}/${randomBytes(4).toString("hex")}`;
+    this.setSetting("sync_identity", identity);
+    return identity;
+  }
+
+  setting(key: string): string | undefined {
+    return (this.db.prepare("SELECT value FROM local_settings WHERE key = ?").pluck().get(key) as string | undefined) ?? undefined;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db.prepare("INSERT INTO local_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  /** The oldest staged entries, in order. */
+  outbox(limit: number): StagedEntry[] {
+    return (this.db.prepare("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?").all(limit) as { seq: number; payload: string }[]).map((r) => ({
+      seq: r.seq,
+      change: JSON.parse(r.payload) as StagedChange,
+    }));
+  }
+
+  /** Forgets entries PostgreSQL has committed: only ever after its commit. */
+  acknowledge(lastSeq: number): void {
+    this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(lastSeq);
+  }
+
+  backlog(): Backlog {
+    const row = this.db.prepare("SELECT count(*) AS entries, min(created_at) AS oldest FROM outbox").get() as { entries: number; oldest: string | null };
+    return { entries: row.entries, oldest: row.oldest ?? undefined };
+  }
+
+  /**
+   * Takes PostgreSQL's state for domains about to be crawled, unless this node knows something
+   * newer (an outcome staged but not yet pushed).
+   */
+  adoptStates(states: readonly DomainState[]): void {
+    const upsert = this.db.prepare(`
+      INSERT INTO raw_domains (domain, last_crawled_at, error_type, error_count, terminal_type) VALUES (@domain, @last_crawled_at, @error_type, @error_count, @terminal_type)
+      ON CONFLICT (domain) DO UPDATE SET
+        last_crawled_at = excluded.last_crawled_at, error_type = excluded.error_type, error_count = excluded.error_count, terminal_type = excluded.terminal_type
+      WHERE excluded.last_crawled_at IS NOT NULL AND (raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at < excluded.last_crawled_at)`);
+    this.db.transaction(() => {
+      for (const s of states) upsert.run(s);
+    })();
+  }
+
+  /** Replaces the local copies of the reference tables, in one transaction. */
+  replaceReference(data: ReferenceData): void {
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM release_versions; DELETE FROM nightly_versions; DELETE FROM dni;");
+      const release = this.db.prepare("INSERT INTO release_versions (n_level, branch, status, latest) VALUES (?, ?, ?, ?)");
+      for (const r of data.releaseVersions) release.run(r.nLevel, r.branch, r.status, r.latest);
+      const nightly = this.db.prepare("INSERT INTO nightly_versions (version, start_date, end_date, is_security) VALUES (?, ?, ?, ?)");
+      for (const n of data.nightly) nightly.run(n.version, n.start_date, n.end_date, n.is_security ? 1 : 0);
+      const dni = this.db.prepare("INSERT INTO dni (domain, comment, force) VALUES (?, ?, ?)");
+      for (const d of data.dni) dni.run(d.domain, d.comment, d.force);
+    })();
+  }
+}

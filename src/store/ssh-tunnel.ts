@@ -1,0 +1,143 @@
+/**
+ * Database connections through SSH (ssh2): one SSH connection, one
+ * forwarded channel per database connection. The server's host key must be
+ * in known_hosts (hashed entries and [host]:port included) or match the
+ * configured fingerprint; anything else is refused. A dropped connection is
+ * re-established on the next database connection.
+ */
+import { createHash, createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import type { Duplex } from "node:stream";
+import { Client } from "ssh2";
+import type { SshSettings } from "../config.ts";
+import { VmcrawlError } from "../errors.ts";
+
+export interface Tunnel {
+  /** A new channel to the database, as a socket for postgres.js. */
+  connect(): Promise<Duplex>;
+  close(): Promise<void>;
+}
+
+export async function openTunnel(ssh: SshSettings, target: { host: string; port: number }, log: (line: string) => void): Promise<Tunnel> {
+  let privateKey: Buffer;
+  try {
+    privateKey = readFileSync(ssh.keyFile);
+  } catch (err) {
+    throw new VmcrawlError("STORE", `cannot read the SSH key VMCRAWL_SSH_KEY=${ssh.keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { exitCode: 2 });
+  }
+  const verify = hostKeyCheck(ssh);
+  let client: Promise<Client> | undefined;
+  let closed = false;
+  let refused: Error | undefined;
+
+  const open = (): Promise<Client> =>
+    new Promise((resolve, reject) => {
+      const socket = tcpConnect({ host: ssh.host, port: ssh.port });
+      // Without this every query waits for Nagle: about 43 ms instead of 1 ms through the tunnel.
+      socket.setNoDelay(true);
+      const conn = new Client();
+      conn.on("ready", () => resolve(conn));
+      conn.on("error", (err) => {
+        client = undefined;
+        reject(refused ?? new VmcrawlError("STORE", `SSH to ${ssh.user}@${ssh.host}:${ssh.port}: ${err.message}`, { cause: err }));
+      });
+      conn.on("close", () => {
+        // Gone: the next database connection opens a new one.
+        if (client !== undefined && !closed) log(`tunnel: SSH connection to ${ssh.host}:${ssh.port} closed; it reopens with the next database connection`);
+        client = undefined;
+      });
+      conn.connect({
+        sock: socket,
+        username: ssh.user,
+        privateKey,
+        ...(ssh.keyPassphrase === undefined ? {} : { passphrase: ssh.keyPassphrase }),
+        readyTimeout: 15_000,
+        keepaliveInterval: 15_000,
+        hostVerifier: (key: Buffer) => {
+          const why = verify(key);
+          if (why !== undefined) refused = new VmcrawlError("STORE", why, { exitCode: 2 });
+          return why === undefined;
+        },
+      });
+    });
+
+  return {
+    async connect() {
+      if (closed) throw new VmcrawlError("STORE", "the SSH tunnel is closed");
+      client ??= open();
+      const conn = await client;
+      return new Promise<Duplex>((resolve, reject) => {
+        conn.forwardOut("127.0.0.1", 0, target.host, target.port, (err, channel) => {
+          if (err) {
+            client = undefined;
+            return reject(new VmcrawlError("STORE", `SSH tunnel to ${target.host}:${target.port}: ${err.message}`, { cause: err }));
+          }
+          // postgres.js waits for readyState to leave "open" before it considers a socket closed.
+          let state = "open";
+          channel.on("close", () => (state = "closed"));
+          Object.defineProperty(channel, "readyState", { get: () => state });
+          Object.assign(channel, { setKeepAlive: () => channel, setNoDelay: () => channel });
+          resolve(channel as unknown as Duplex);
+        });
+      });
+    },
+    async close() {
+      closed = true;
+      const pending = client;
+      client = undefined;
+      (await pending?.catch(() => undefined))?.end();
+    },
+  };
+}
+
+/** Returns why a host key must be refused, or undefined to accept it. */
+export function hostKeyCheck(ssh: Pick<SshSettings, "host" | "port" | "knownHostsFile" | "hostFingerprint">): (key: Buffer) => string | undefined {
+  return (key) => {
+    const fingerprint = fingerprintOf(key);
+    if (ssh.hostFingerprint !== undefined) {
+      return fingerprint === ssh.hostFingerprint ? undefined : `refusing the SSH host key of ${ssh.host}: its fingerprint is ${fingerprint}, not VMCRAWL_SSH_HOST_FINGERPRINT ${ssh.hostFingerprint}`;
+    }
+    let text = "";
+    try {
+      text = readFileSync(ssh.knownHostsFile, "utf8");
+    } catch {
+      return `refusing the SSH host key of ${ssh.host} (${fingerprint}): ${ssh.knownHostsFile} cannot be read; add the key there or set VMCRAWL_SSH_HOST_FINGERPRINT`;
+    }
+    const names = ssh.port === 22 ? [ssh.host, `[${ssh.host}]:22`] : [`[${ssh.host}]:${ssh.port}`];
+    const blob = key.toString("base64");
+    let knownOtherKey = false;
+    for (const line of text.split("\n")) {
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 3 || fields[0]!.startsWith("#")) continue;
+      const [hosts, , keyText] = fields[0]!.startsWith("@") ? fields.slice(1) : fields;
+      if (fields[0] === "@revoked") {
+        if (keyText === blob) return `refusing the SSH host key of ${ssh.host} (${fingerprint}): it is marked @revoked in ${ssh.knownHostsFile}`;
+        continue;
+      }
+      if (!hostsMatch(hosts!, names)) continue;
+      if (keyText === blob) return undefined;
+      knownOtherKey = true;
+    }
+    return knownOtherKey
+      ? `refusing the SSH host key of ${ssh.host} (${fingerprint}): ${ssh.knownHostsFile} lists a different key for this host; it may have been replaced, or someone is in between`
+      : `refusing the unknown SSH host key of ${ssh.host} (${fingerprint}): it is not in ${ssh.knownHostsFile}; add it (ssh-keyscan), or set VMCRAWL_SSH_HOST_FINGERPRINT`;
+  };
+}
+
+/** OpenSSH's SHA256 fingerprint: base64 of the key blob's digest, without padding. */
+export function fingerprintOf(key: Buffer): string {
+  return `SHA256:${createHash("sha256").update(key).digest("base64").replace(/=+$/, "")}`;
+}
+
+function hostsMatch(field: string, names: readonly string[]): boolean {
+  if (field.startsWith("|1|")) {
+    // Hashed: |1|base64(salt)|base64(HMAC-SHA1(salt, name))
+    const [, , salt, hash] = field.split("|");
+    if (salt === undefined || hash === undefined) return false;
+    return names.some((name) => createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash);
+  }
+  const patterns = field.split(",");
+  if (patterns.some((p) => p.startsWith("!") && names.includes(p.slice(1)))) return false;
+  return patterns.some((p) => names.includes(p));
+}
