@@ -31,7 +31,7 @@ describe("help and version", () => {
     [["fetch", "--help"], ["vmcrawl fetch", "--target", "--limit", "--offset", "--random", "not available yet"]],
     [["db", "migrate", "--help"], ["vmcrawl db migrate", "Create or upgrade the database schema"]],
     [["db", "--help"], ["vmcrawl db", "migrate"]],
-    [["sync", "-h"], ["vmcrawl sync", "--status", "not available yet"]],
+    [["sync", "-h"], ["vmcrawl sync", "--status", "Push results staged in local SQLite to PostgreSQL"]],
     [["manage", "--help"], ["vmcrawl manage", "not available yet"]],
   ])("vmcrawl %j prints the command's own usage", async (argv, words) => {
     const { code, stdout } = await run(argv);
@@ -114,14 +114,20 @@ describe("argument rules", () => {
     [["fetch", "--random", "--limit", "5"], "fetch"],
     [["fetch", "--target", "example.social"], "fetch"],
     [["manage"], "manage"],
-    [["sync"], "sync"],
-    [["sync", "--status"], "sync"],
     [["stats"], "stats"],
   ])("vmcrawl %j says plainly it is not available yet (exit 3)", async (argv, what) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(3);
     expect(stdout).toBe("");
     expect(stderr).toMatch(new RegExp(`^vmcrawl: ${what}.* is not available in this build of vmcrawl yet\\.\\n$`));
+  });
+});
+
+describe("sync in embedded mode", () => {
+  it.each([[["sync"]], [["sync", "--status"]]])("vmcrawl %j says there is nothing to sync, exit 0", async (argv) => {
+    const { code, stdout } = await run(argv);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`Nothing to sync: no PostgreSQL is configured (embedded SQLite at ${dbPath()} is the whole database).\n`);
   });
 });
 
