@@ -4,30 +4,26 @@
  * domains, the network, the store, progress on screen, Ctrl-C.
  */
 import { defineCommand } from "citty";
-import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
 import { crawlModeRanges, findCrawlMode } from "../crawl/modes.ts";
-import { probe } from "../crawl/probe.ts";
-import { ProgressTracker } from "../crawl/progress.ts";
-import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
+import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
 import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
 import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
-import { createHttpClient } from "../net/index.ts";
 import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { PostgresStore } from "../store/postgres.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
 import { describe } from "../store/sync.ts";
-import { type FleetNode, openFleet, withFleetState } from "../crawl/fleet.ts";
+import { type FleetNode, withFleetState } from "../crawl/fleet.ts";
 import { selectionFor } from "../store/selection.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
-import { SqliteStore } from "../store/sqlite.ts";
+import type { SqliteStore } from "../store/sqlite.ts";
 import { computeStatistics } from "../stats/daily.ts";
 import { printable } from "../text.ts";
-import { ROBOTS_TOKEN } from "../version.ts";
 import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
-import { chooseMode, showProgress } from "./crawl-view.ts";
+import { chooseMode } from "./crawl-view.ts";
+import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
 
 export const crawlArgs = {
   new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
@@ -47,48 +43,17 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   if (config.postgres !== null && !nodeLocal) {
     throw new NotAvailableError("Crawling a menu selection (the menu, --mode) in fleet mode", "in fleet mode run vmcrawl daemon, or name the domains with --target or --file (--new finishes them)");
   }
-  const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
-
-  const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
-  let http: ReturnType<typeof createHttpClient> | undefined;
-  let fleet: FleetNode | undefined;
-  try {
-    await store.migrate();
-    if (config.postgres !== null) fleet = await openFleet(config, store, warn);
+  await withCrawlSession(runtime, config, async ({ store, fleet, run, warn }) => {
     let source = await sourceFor(request, runtime, store.crawl, fleet !== undefined);
     if (source === undefined) return; // the menu was cancelled
     if (fleet !== undefined) {
       if (request.kind !== "new") source = withFleetState(source, fleet, store);
       fleet.syncer.start();
     }
-    const versions = await store.versionContext();
-    http = createHttpClient(config);
-    const client = http;
-    const tracker = new ProgressTracker();
-    const stop = new AbortController();
-    const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
-    const interrupt = onInterrupt(runtime, stop);
-    let summary: RunSummary;
-    try {
-      summary = await runCrawl(source, {
-        concurrency: config.crawl.maxThreads,
-        errorBuffer: config.crawl.errorBuffer,
-        worker: `${hostname()}:${process.pid}`,
-        probe: (domain, signal) => probe(domain, { http: client, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
-        store: store.crawl,
-        hardDni: store.crawl.hardDni(),
-        schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
-        stage: fleet !== undefined,
-        signal: stop.signal,
-        events: tracker,
-      });
-    } finally {
-      interrupt.remove();
-      view.stop();
-    }
-    const counts = tracker.snapshot();
-    const parts = [...counts.kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing";
+    const { summary, tracker } = await run(source);
+    const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
+      if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -102,15 +67,11 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     }
     runtime.io.stderr.write(`${done}\n`);
     await finishFleetRun(fleet, store, warn);
-  } finally {
-    await http?.close();
-    await fleet?.close();
-    await store.close();
-  }
+  });
 }
 
 /** Pushes what is staged now; what cannot be pushed stays staged, and the run still succeeds. */
-async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void): Promise<void> {
+export async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void): Promise<void> {
   await fleet.syncer.stop();
   try {
     await fleet.syncer.pushAll();
@@ -182,7 +143,7 @@ async function importFile(path: string, store: SqliteCrawlStore, warn: (text: st
 }
 
 /** Today's statistics (UTC) from servers that answered in the last three days (seed "Retention"). */
-function recordStatistics(store: SqliteCrawlStore): string {
+export function recordStatistics(store: SqliteCrawlStore): string {
   const now = new Date();
   const since = new Date(now.getTime() - 3 * 86_400_000).toISOString();
   const date = now.toISOString().slice(0, 10);
@@ -196,26 +157,6 @@ async function recordFleetStatistics(pg: PostgresStore): Promise<string | undefi
   const date = now.toISOString().slice(0, 10);
   const won = await asMaintainer(pg.sql, (tx) => recordPostgresStatistics(tx, now));
   return won ? date : undefined;
-}
-
-/** Ctrl-C once: stop starting domains, write what is finished, exit 130. Twice: quit at once. */
-function onInterrupt(runtime: Runtime, stop: AbortController): { remove(): void } {
-  const handler = () => {
-    if (stop.signal.aborted) {
-      runtime.io.stderr.write("vmcrawl: interrupted again, quitting now (every written batch is whole)\n");
-      process.exit(130);
-    }
-    runtime.io.stderr.write("\nvmcrawl: stopping: writing finished results (Ctrl-C again to quit at once)\n");
-    stop.abort();
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  return {
-    remove() {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
-    },
-  };
 }
 
 export default defineCommand({

@@ -21,6 +21,8 @@ export const rootCommand = defineCommand({
     probe: () => import("./probe.ts").then((m) => m.default),
     manage: () => import("./manage.ts").then((m) => m.default),
     sync: () => import("./sync.ts").then((m) => m.default),
+    daemon: () => import("./daemon.ts").then((m) => m.default),
+    control: () => import("./control.ts").then((m) => m.default),
     stats: () => import("./stats.ts").then((m) => m.default),
     db: () => import("./db.ts").then((m) => m.default),
   },

@@ -147,6 +147,7 @@ export async function claimDue(sql: postgres.Sql, nodeId: string, leaseSeconds: 
       WHERE alias_of IS NULL AND terminal_type IS NULL
         AND (next_crawl_at IS NULL OR next_crawl_at <= now())
         AND (claimed_until IS NULL OR claimed_until < now())
+        AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (raw_domains.domain = d.domain OR right(raw_domains.domain, length(d.domain) + 1) = '.' || d.domain))
       ORDER BY next_crawl_at NULLS FIRST, domain
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)

@@ -107,6 +107,18 @@ export class SqliteCrawlStore {
     return rows;
   }
 
+  /** Domains due for a crawl at `now` (ISO), soonest first, never hard-DNI ones: the embedded daemon's work. */
+  due(now: string, limit: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT domain FROM raw_domains r WHERE alias_of IS NULL AND terminal_type IS NULL AND (next_crawl_at IS NULL OR next_crawl_at <= ?)
+           AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (r.domain = d.domain OR substr(r.domain, -length(d.domain) - 1) = '.' || d.domain))
+         ORDER BY next_crawl_at IS NOT NULL, next_crawl_at, domain LIMIT ?`,
+      )
+      .pluck()
+      .all(now, limit) as string[];
+  }
+
   /** Adds domains not known yet; returns how many were new. One transaction; staged for PostgreSQL too in fleet mode. */
   insertDomains(domains: readonly string[], options: { stage?: boolean } = {}): number {
     const insert = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");

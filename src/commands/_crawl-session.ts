@@ -1,0 +1,101 @@
+/**
+ * Everything a crawl needs, opened once and closed in reverse order: the
+ * SQLite store (the whole database, or the fleet node's staging file), the
+ * fleet connection, the HTTP client, and Ctrl-C / SIGTERM handling.
+ * `vmcrawl` and `vmcrawl daemon` both crawl through it.
+ */
+import { hostname } from "node:os";
+import type { Runtime } from "../cli.ts";
+import type { Config } from "../config.ts";
+import { type FleetNode, openFleet } from "../crawl/fleet.ts";
+import { probe } from "../crawl/probe.ts";
+import { ProgressTracker } from "../crawl/progress.ts";
+import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
+import type { HttpClient } from "../net/http.ts";
+import { createHttpClient } from "../net/index.ts";
+import { SqliteStore } from "../store/sqlite.ts";
+import type { VersionContext } from "../versions/clean.ts";
+import { ROBOTS_TOKEN } from "../version.ts";
+import { showProgress } from "./crawl-view.ts";
+
+export interface CrawlSession {
+  readonly config: Config;
+  readonly store: SqliteStore;
+  readonly fleet: FleetNode | undefined;
+  /** Aborted by Ctrl-C or SIGTERM; `signalName` says which. */
+  readonly stop: AbortSignal;
+  readonly signalName: () => NodeJS.Signals | undefined;
+  readonly warn: (text: string) => void;
+  /** Crawls one source with progress on screen; outcomes are staged in fleet mode. */
+  run(source: RunSource): Promise<{ summary: RunSummary; tracker: ProgressTracker }>;
+}
+
+export async function withCrawlSession<T>(runtime: Runtime, config: Config, work: (session: CrawlSession) => Promise<T>): Promise<T> {
+  const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
+  const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
+  let http: HttpClient | undefined;
+  let fleet: FleetNode | undefined;
+  const stop = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      warn(`${signal} again, quitting now (every written batch is whole)`);
+      process.exit(130);
+    }
+    received = signal;
+    runtime.io.stderr.write(`\nvmcrawl: ${signal}: stopping, writing finished results (Ctrl-C again to quit at once)\n`);
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await store.migrate();
+    if (config.postgres !== null) fleet = await openFleet(config, store, warn);
+    let versions: VersionContext | undefined;
+    const session: CrawlSession = {
+      config,
+      store,
+      fleet,
+      stop: stop.signal,
+      signalName: () => received,
+      warn,
+      async run(source) {
+        versions ??= await store.versionContext();
+        http ??= createHttpClient(config);
+        const [client, context] = [http, versions];
+        const tracker = new ProgressTracker();
+        const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
+        try {
+          const summary = await runCrawl(source, {
+            concurrency: config.crawl.maxThreads,
+            errorBuffer: config.crawl.errorBuffer,
+            worker: fleet?.identity ?? `${hostname()}:${process.pid}`,
+            probe: (domain, signal) => probe(domain, { http: client, versions: context, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
+            store: store.crawl,
+            hardDni: store.crawl.hardDni(),
+            schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
+            stage: fleet !== undefined,
+            signal: stop.signal,
+            events: tracker,
+          });
+          fleet?.syncer.nudge();
+          return { summary, tracker };
+        } finally {
+          view.stop();
+        }
+      },
+    };
+    return await work(session);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await http?.close();
+    await fleet?.close();
+    await store.close();
+  }
+}
+
+/** "12 mastodon, 3 error" for summaries. */
+export function outcomeCounts(tracker: ProgressTracker): string {
+  return [...tracker.snapshot().kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing";
+}

@@ -1,0 +1,48 @@
+/** `vmcrawl daemon [--drain]`: crawl continuously as domains fall due; what systemd runs. */
+import { defineCommand } from "citty";
+import { runDaemon } from "../crawl/daemon.ts";
+import { recordStatistics } from "./crawl.ts";
+import { runtimeOf } from "./_shared.ts";
+import { withCrawlSession } from "./_crawl-session.ts";
+
+export default defineCommand({
+  meta: {
+    name: "daemon",
+    description: "Crawl continuously as domains fall due (leases in fleet mode); SIGTERM stops cleanly",
+  },
+  args: {
+    drain: { type: "boolean", description: "Exit once nothing is due instead of waiting for more" },
+  },
+  async run(context) {
+    const runtime = runtimeOf(context);
+    const config = runtime.config();
+    await withCrawlSession(runtime, config, async (session) => {
+      const { store, fleet, warn } = session;
+      fleet?.syncer.start();
+      warn(`daemon: started (${fleet === undefined ? `embedded, ${store.location}` : `fleet node ${fleet.identity}, staging ${store.location}`}, ${config.crawl.maxThreads} at a time)`);
+      const result = await runDaemon({
+        store,
+        fleet,
+        batchSize: Math.max(10, config.crawl.maxThreads * 4),
+        leaseSeconds: config.fleet.leaseSeconds,
+        pollMs: 15_000,
+        drain: context.args.drain === true,
+        signal: session.stop,
+        log: warn,
+        crawl: async (source) => (await session.run(source)).summary,
+        recordLocalStatistics: () => void recordStatistics(store.crawl),
+      });
+      if (fleet !== undefined) {
+        await fleet.syncer.stop();
+        try {
+          await fleet.syncer.pushAll();
+        } catch {
+          warn(`${store.staging.backlog().entries} results stay staged in ${store.location}; they are pushed on the next start or by vmcrawl sync`);
+        }
+      }
+      warn(`daemon: stopped after ${result.crawled} domains in ${result.batches} batches`);
+      // Ctrl-C is an interruption (130); SIGTERM is how a service is told to stop (0).
+      if (session.signalName() === "SIGINT") process.exitCode = 130;
+    });
+  },
+});

@@ -1,0 +1,144 @@
+/**
+ * `vmcrawl daemon`: crawl continuously, domain by domain as each falls due
+ * (next_crawl_at), until stopped. Embedded, it takes due domains from the
+ * SQLite file; in fleet mode it claims them from PostgreSQL with a lease, so
+ * no two nodes crawl a domain at once, and stages every outcome for sync.
+ * A pause switch (vmcrawl control pause) holds every node between batches;
+ * statistics are kept by one node at a time.
+ */
+import type { DomainName } from "../net/domain.ts";
+import { parseDomain } from "../net/domain.ts";
+import { asMaintainer, claimDue, readControl } from "../store/postgres-fleet.ts";
+import type { SqliteStore } from "../store/sqlite.ts";
+import { describe } from "../store/sync.ts";
+import { recordPostgresStatistics } from "../stats/postgres.ts";
+import type { FleetNode } from "./fleet.ts";
+import { listSource } from "./sources.ts";
+import type { RunSource } from "./runner.ts";
+import type { RunnerOptions, RunSummary } from "./runner.ts";
+
+export interface DaemonOptions {
+  readonly store: SqliteStore;
+  /** Fleet mode; undefined: embedded. */
+  readonly fleet: FleetNode | undefined;
+  /** Domains per batch (claimed, crawled, then the next). */
+  readonly batchSize: number;
+  readonly leaseSeconds: number;
+  /** Wait between looks when nothing is due, or while paused. */
+  readonly pollMs: number;
+  /** Exit once nothing is due (tests, one-off catch-up runs). */
+  readonly drain: boolean;
+  readonly signal: AbortSignal;
+  readonly log: (line: string) => void;
+  /** Crawls one batch (the runner with everything else already wired). */
+  readonly crawl: (source: RunSource, options: Pick<RunnerOptions, "stage">) => Promise<RunSummary>;
+  /** Records today's statistics locally (embedded mode). */
+  readonly recordLocalStatistics: () => void;
+  readonly maintenanceEveryMs?: number;
+}
+
+export interface DaemonSummary {
+  readonly batches: number;
+  readonly crawled: number;
+}
+
+export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
+  const { store, fleet, log, signal } = options;
+  let batches = 0;
+  let crawled = 0;
+  let lastMaintenance = 0;
+  let lastNote = "";
+  // One line per change of state, never one per poll.
+  const note = (line: string) => {
+    if (line !== lastNote) log(line);
+    lastNote = line;
+  };
+
+  while (!signal.aborted) {
+    const paused = await pausedReason(options);
+    if (paused !== undefined) {
+      note(`daemon: paused${paused ? ` (${paused})` : ""}; waiting`);
+      await sleep(options.pollMs, signal);
+      continue;
+    }
+    let batch: DomainName[];
+    try {
+      batch = await nextBatch(options);
+    } catch (err) {
+      note(`daemon: cannot claim work from PostgreSQL (${describe(err)}); staged results wait, retrying`);
+      await sleep(options.pollMs, signal);
+      continue;
+    }
+    if (batch.length === 0) {
+      if (options.drain) break;
+      note("daemon: nothing due; waiting");
+      await sleep(options.pollMs, signal);
+      continue;
+    }
+    note(`daemon: crawling`);
+    const summary = await options.crawl(listSource(batch, `${batch.length} due domains`), { stage: fleet !== undefined });
+    batches++;
+    crawled += summary.recorded;
+    if (summary.interrupted) break;
+    if (Date.now() - lastMaintenance >= (options.maintenanceEveryMs ?? 3_600_000)) {
+      await maintain(options);
+      lastMaintenance = Date.now();
+    }
+  }
+  if (!signal.aborted) await maintain(options);
+  return { batches, crawled };
+}
+
+async function pausedReason(options: DaemonOptions): Promise<string | undefined> {
+  if (options.fleet !== undefined) {
+    try {
+      const control = await readControl(options.fleet.pg.sql);
+      return control.paused ? (control.reason ?? "") : undefined;
+    } catch {
+      return undefined; // PostgreSQL away: claiming will say so
+    }
+  }
+  const row = options.store.db.prepare("SELECT paused, reason FROM crawler_control WHERE id = 1").get() as { paused: number; reason: string | null } | undefined;
+  return row?.paused ? (row.reason ?? "") : undefined;
+}
+
+async function nextBatch(options: DaemonOptions): Promise<DomainName[]> {
+  const names = options.fleet !== undefined ? await claimed(options) : options.store.crawl.due(new Date().toISOString(), options.batchSize);
+  return names.flatMap((name) => {
+    const parsed = parseDomain(name);
+    return parsed.ok ? [parsed.value] : [];
+  });
+}
+
+/** Claims due domains in PostgreSQL and takes their state into the staging file. */
+async function claimed(options: DaemonOptions): Promise<string[]> {
+  const fleet = options.fleet!;
+  const states = await claimDue(fleet.pg.sql, fleet.identity, options.leaseSeconds, options.batchSize);
+  options.store.staging.adoptStates(states);
+  options.store.crawl.insertDomains(states.map((s) => s.domain));
+  return states.map((s) => s.domain);
+}
+
+async function maintain(options: DaemonOptions): Promise<void> {
+  if (options.fleet === undefined) {
+    options.recordLocalStatistics();
+    return;
+  }
+  try {
+    await asMaintainer(options.fleet.pg.sql, (tx) => recordPostgresStatistics(tx, new Date()));
+  } catch (err) {
+    options.log(`daemon: maintenance skipped (${describe(err)})`);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
