@@ -5,10 +5,10 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { freePort } from "./ports.ts";
 
 export interface PostgresServer {
   readonly host: string;
@@ -28,51 +28,70 @@ export function findPostgresBin(): string | undefined {
   return versions[0] === undefined ? undefined : join(base, versions[0], "bin");
 }
 
-export async function startPostgres(bin: string): Promise<{ server: PostgresServer; stop: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), "vmcrawl-pg-"));
-  const asRoot = userInfo().uid === 0;
-  // initdb refuses to run as root; hand the directory to the postgres user.
-  const owner = asRoot ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()) : undefined;
-  const run = (cmd: string, args: string[]) => {
-    const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]] : [join(bin, cmd), args];
-    const result = spawnSync(file, argv, { encoding: "utf8", timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout || result.error?.message}`);
-  };
-  if (owner !== undefined) chownSync(dir, owner, owner);
-  const pwfile = join(dir, "pw");
-  writeFileSync(pwfile, PASSWORD, { mode: 0o600 });
-  if (owner !== undefined) chownSync(pwfile, owner, owner);
+/**
+ * A cluster the test owns: it can stop it (keeping the data) and start it again on the same
+ * port, to play a database that goes away in the middle of a crawl.
+ */
+export class PostgresCluster {
+  readonly server: PostgresServer;
+  private readonly dir: string;
+  private readonly run: (cmd: string, args: string[]) => void;
 
-  run("initdb", ["-D", join(dir, "data"), "-U", SUPERUSER, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
-  let port = 0;
-  for (let attempt = 1; ; attempt++) {
-    port = await freePort();
-    try {
-      run("pg_ctl", ["-D", join(dir, "data"), "-l", join(dir, "log"), "-w", "-t", "30", "start", "-o", `-c listen_addresses=127.0.0.1 -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c full_page_writes=off`]);
-      break;
-    } catch (err) {
-      if (attempt >= 3) throw err; // the port was taken between probing and binding; try another
+  private constructor(server: PostgresServer, dir: string, run: (cmd: string, args: string[]) => void) {
+    this.server = server;
+    this.dir = dir;
+    this.run = run;
+  }
+
+  static async create(bin: string): Promise<PostgresCluster> {
+    const dir = mkdtempSync(join(tmpdir(), "vmcrawl-pg-"));
+    const asRoot = userInfo().uid === 0;
+    // initdb refuses to run as root; hand the directory to the postgres user.
+    const owner = asRoot ? Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim()) : undefined;
+    const run = (cmd: string, args: string[]) => {
+      const [file, argv] = asRoot ? ["runuser", ["-u", "postgres", "--", join(bin, cmd), ...args]] : [join(bin, cmd), args];
+      const result = spawnSync(file, argv, { encoding: "utf8", timeout: 60_000 });
+      if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout || result.error?.message}`);
+    };
+    if (owner !== undefined) chownSync(dir, owner, owner);
+    const pwfile = join(dir, "pw");
+    writeFileSync(pwfile, PASSWORD, { mode: 0o600 });
+    if (owner !== undefined) chownSync(pwfile, owner, owner);
+    run("initdb", ["-D", join(dir, "data"), "-U", SUPERUSER, `--pwfile=${pwfile}`, "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C.UTF-8"]);
+    for (let attempt = 1; ; attempt++) {
+      const cluster = new PostgresCluster({ host: "127.0.0.1", port: await freePort(), user: SUPERUSER, password: PASSWORD }, dir, run);
+      try {
+        cluster.start();
+        return cluster;
+      } catch (err) {
+        if (attempt >= 3) throw err; // the port was taken between probing and binding; try another
+      }
     }
   }
-  const stop = () => {
+
+  start(): void {
+    this.run("pg_ctl", ["-D", join(this.dir, "data"), "-l", join(this.dir, "log"), "-w", "-t", "30", "start", "-o", `-c listen_addresses=127.0.0.1 -p ${this.server.port} -c unix_socket_directories=${this.dir} -c fsync=off -c full_page_writes=off`]);
+  }
+
+  /** Stops the server; `immediate` is a crash (no shutdown checkpoint), the data stays. */
+  stop(mode: "immediate" | "fast" = "fast"): void {
+    this.run("pg_ctl", ["-D", join(this.dir, "data"), "-m", mode, "-w", "stop"]);
+  }
+
+  destroy(): void {
     try {
-      run("pg_ctl", ["-D", join(dir, "data"), "-m", "immediate", "-w", "stop"]);
+      this.stop("immediate");
+    } catch {
+      // already stopped
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(this.dir, { recursive: true, force: true });
     }
-  };
-  return { server: { host: "127.0.0.1", port, user: SUPERUSER, password: PASSWORD }, stop };
+  }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
+export async function startPostgres(bin: string): Promise<{ server: PostgresServer; stop: () => void }> {
+  const cluster = await PostgresCluster.create(bin);
+  return { server: cluster.server, stop: () => cluster.destroy() };
 }
 
 /** A new empty database on the shared server, for one test file. */
