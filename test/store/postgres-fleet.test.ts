@@ -1,0 +1,199 @@
+/**
+ * PostgreSQL's side of fleet mode against a real server: staged entries apply exactly once
+ * (receipts), older outcomes never overwrite newer ones, leases split due work between nodes
+ * and expire, maintenance is elected.
+ */
+import { afterEach, describe, expect, inject, it } from "vitest";
+import type { Publication, RawUpdate } from "../../src/crawl/state.ts";
+import { applyStaged, asMaintainer, claimDue, readControl, type StagedEntry, writeControl } from "../../src/store/postgres-fleet.ts";
+import { PostgresStore } from "../../src/store/postgres.ts";
+import type { StagedChange } from "../../src/store/sqlite-crawl.ts";
+import { freshDatabase } from "../support/postgres.ts";
+
+const server = inject("postgres");
+const open: PostgresStore[] = [];
+
+async function migratedStore(): Promise<PostgresStore> {
+  const store = new PostgresStore(await freshDatabase(server!, "fleet"));
+  open.push(store);
+  await store.migrate();
+  return store;
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+const HEALTHY: RawUpdate = { errorType: null, errorEndpoint: null, errorReason: null, errorCount: 0, terminalType: null, nodeinfo: null, aliasOf: null };
+
+function outcome(domain: string, at: string, overrides: { raw?: Partial<RawUpdate>; publication?: Publication; error?: string } = {}): StagedChange {
+  return {
+    kind: "outcome",
+    domain,
+    at,
+    seconds: 0.25,
+    raw: { ...HEALTHY, ...overrides.raw, nextCrawlAt: new Date(Date.parse(at) + 3_600_000).toISOString() },
+    publication: overrides.publication ?? { action: "publish", software: "mastodon", version: "4.5.2", fullVersion: "4.5.2", mau: 10 },
+    ...(overrides.error === undefined ? {} : { error: { message: overrides.error, worker: "node-a" } }),
+  };
+}
+
+function entries(changes: StagedChange[], firstSeq = 1): StagedEntry[] {
+  return changes.map((change, i) => ({ seq: firstSeq + i, change }));
+}
+
+describe.skipIf(server === null)("fleet: applying staged entries", () => {
+  it("applies a batch once: a batch sent again after a lost acknowledgement changes nothing", async () => {
+    const { sql } = await migratedStore();
+    const batch = entries([
+      outcome("a.example", "2026-11-20T10:00:00.000Z"),
+      outcome("b.example", "2026-11-20T10:00:01.000Z", { raw: { errorType: "DNS", errorReason: "NXDOMAIN", errorCount: 1 }, publication: { action: "keep" }, error: "DNS: NXDOMAIN" }),
+      { kind: "domains", domains: ["c.example", "a.example"] },
+    ]);
+    expect(await applyStaged(sql, "node-a/1", batch)).toEqual({ applied: 3, lastSeq: 3 });
+    expect(await applyStaged(sql, "node-a/1", batch)).toEqual({ applied: 0, lastSeq: 3 });
+    // A later batch that overlaps the applied one applies only what is new.
+    const more = [...batch.slice(2), ...entries([outcome("d.example", "2026-11-20T10:00:02.000Z")], 4)];
+    expect(await applyStaged(sql, "node-a/1", more)).toEqual({ applied: 1, lastSeq: 4 });
+
+    expect(await sql`SELECT domain, error_count, error_type FROM raw_domains ORDER BY domain`).toEqual([
+      { domain: "a.example", error_count: 0, error_type: null },
+      { domain: "b.example", error_count: 1, error_type: "DNS" },
+      { domain: "c.example", error_count: 0, error_type: null },
+      { domain: "d.example", error_count: 0, error_type: null },
+    ]);
+    expect((await sql`SELECT domain FROM error_log`).map((r) => r.domain)).toEqual(["b.example"]);
+    expect((await sql`SELECT domain FROM mastodon_domains ORDER BY domain`).map((r) => r.domain)).toEqual(["a.example", "d.example"]);
+    expect(await sql`SELECT node_id, last_seq::int AS last_seq FROM sync_receipts`).toEqual([{ node_id: "node-a/1", last_seq: 4 }]);
+  });
+
+  it("keeps receipts per outbox: the same sequence numbers from another node are applied", async () => {
+    const { sql } = await migratedStore();
+    await applyStaged(sql, "node-a/1", entries([outcome("a.example", "2026-11-20T10:00:00.000Z")]));
+    expect(await applyStaged(sql, "node-b/2", entries([outcome("b.example", "2026-11-20T10:00:00.000Z")]))).toEqual({ applied: 1, lastSeq: 1 });
+    expect(Number((await sql`SELECT count(*) AS n FROM raw_domains`)[0]!.n)).toBe(2);
+  });
+
+  it("never lets an older outcome overwrite a newer one, in raw_domains or the published list", async () => {
+    const { sql } = await migratedStore();
+    await applyStaged(sql, "node-a/1", entries([outcome("a.example", "2026-11-20T12:00:00.000Z", { publication: { action: "publish", software: "mastodon", version: "4.5.2", fullVersion: "4.5.2", mau: 99 } })]));
+    // Another node, offline for a while, syncs an older failure and an older success.
+    await applyStaged(
+      sql,
+      "node-b/1",
+      entries([
+        outcome("a.example", "2026-11-20T09:00:00.000Z", { raw: { errorType: "HARD", errorReason: "robots.txt", errorCount: 1 }, publication: { action: "unpublish" }, error: "HARD: robots.txt" }),
+        outcome("a.example", "2026-11-20T08:00:00.000Z", { publication: { action: "publish", software: "mastodon", version: "4.3.0", fullVersion: "4.3.0", mau: 1 } }),
+      ]),
+    );
+    const [raw] = await sql`SELECT error_type, last_crawled_at FROM raw_domains WHERE domain = 'a.example'`;
+    expect(raw).toEqual({ error_type: null, last_crawled_at: new Date("2026-11-20T12:00:00.000Z") });
+    expect(await sql`SELECT software_version, active_users_monthly FROM mastodon_domains`).toEqual([{ software_version: "4.5.2", active_users_monthly: 99 }]);
+    // The failure still happened: it is in the history.
+    expect((await sql`SELECT error FROM error_log`).map((r) => r.error)).toEqual(["HARD: robots.txt"]);
+  });
+
+  it("takes a domain's latest outcome within one batch, whatever the order", async () => {
+    const { sql } = await migratedStore();
+    await applyStaged(
+      sql,
+      "node-a/1",
+      entries([
+        outcome("a.example", "2026-11-20T12:00:00.000Z", { raw: { errorType: "HARD", errorReason: "robots.txt", errorCount: 1 }, publication: { action: "unpublish" } }),
+        outcome("a.example", "2026-11-20T11:00:00.000Z"),
+      ]),
+    );
+    expect((await sql`SELECT error_type FROM raw_domains`)[0]!.error_type).toBe("HARD");
+    expect(await sql`SELECT domain FROM mastodon_domains`).toEqual([]);
+  });
+
+  it("applies a batch all or nothing: a failing batch leaves no rows and no receipt", async () => {
+    const { sql } = await migratedStore();
+    const bad = { ...outcome("b.example", "2026-11-20T10:00:00.000Z"), at: "not a time" } as StagedChange;
+    await expect(applyStaged(sql, "node-a/1", entries([outcome("a.example", "2026-11-20T10:00:00.000Z"), bad]))).rejects.toThrow();
+    expect(await sql`SELECT domain FROM raw_domains`).toEqual([]);
+    expect(await sql`SELECT * FROM sync_receipts`).toEqual([]);
+  });
+});
+
+describe.skipIf(server === null)("fleet: leases", () => {
+  async function seed(sql: PostgresStore["sql"], count: number): Promise<string[]> {
+    const domains = Array.from({ length: count }, (_, i) => `d${String(i).padStart(4, "0")}.example`);
+    await sql`INSERT INTO raw_domains (domain) SELECT unnest(${domains}::text[])`;
+    return domains;
+  }
+
+  it("gives nodes claiming at the same moment disjoint batches that cover the due domains", async () => {
+    const store = await migratedStore();
+    const domains = await seed(store.sql, 500);
+    const settings = await storeSettings(store);
+    const others = [1, 2, 3].map(() => new PostgresStore(settings));
+    open.push(...others);
+    const claims = await Promise.all([store, ...others].map((s, i) => claimDue(s.sql, `node-${i}`, 300, 200)));
+    const all = claims.flatMap((c) => c.map((s) => s.domain));
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.sort()).toEqual(domains);
+    // Nothing is left to claim while the leases hold.
+    expect(await claimDue(store.sql, "node-late", 300, 200)).toEqual([]);
+  });
+
+  it("returns an expired lease to the pool, and a recorded outcome releases it", async () => {
+    const { sql } = await migratedStore();
+    await seed(sql, 3);
+    expect((await claimDue(sql, "node-a", 300, 2)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0001.example"]);
+    await sql`UPDATE raw_domains SET claimed_until = now() - interval '1 second' WHERE domain = 'd0000.example'`;
+    expect((await claimDue(sql, "node-b", 300, 10)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0002.example"]);
+    await applyStaged(sql, "node-a/1", entries([outcome("d0001.example", new Date().toISOString())]));
+    expect(await sql`SELECT claimed_by FROM raw_domains WHERE domain = 'd0001.example'`).toEqual([{ claimed_by: null }]);
+  });
+
+  it("claims only due, crawlable domains: not aliases, terminal ones, future ones or hard-DNI", async () => {
+    const { sql } = await migratedStore();
+    await sql`INSERT INTO raw_domains (domain, alias_of, terminal_type, next_crawl_at) VALUES
+      ('due.example', NULL, NULL, now() - interval '1 minute'),
+      ('alias.example', 'due.example', NULL, NULL),
+      ('gone.example', NULL, 'HARD', NULL),
+      ('later.example', NULL, NULL, now() + interval '1 hour'),
+      ('x.blocked.example', NULL, NULL, NULL),
+      ('new.example', NULL, NULL, NULL)`;
+    await sql`INSERT INTO dni (domain, force) VALUES ('blocked.example', 'hard')`;
+    // Never-crawled domains first, then the longest overdue.
+    expect((await claimDue(sql, "node-a", 300, 10)).map((s) => s.domain)).toEqual(["new.example", "due.example"]);
+  });
+});
+
+describe.skipIf(server === null)("fleet: control and maintenance", () => {
+  it("stores the pause switch with who set it and why", async () => {
+    const { sql } = await migratedStore();
+    expect((await readControl(sql)).paused).toBe(false);
+    await writeControl(sql, true, "upgrading PostgreSQL", "ops@host");
+    expect(await readControl(sql)).toMatchObject({ paused: true, reason: "upgrading PostgreSQL", setBy: "ops@host" });
+    await writeControl(sql, false, null, "ops@host");
+    expect((await readControl(sql)).paused).toBe(false);
+  });
+
+  it("lets one node at a time run maintenance", async () => {
+    const store = await migratedStore();
+    const other = new PostgresStore(await storeSettings(store));
+    open.push(other);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const first = asMaintainer(store.sql, async () => {
+      entered();
+      await held;
+    });
+    await inside;
+    expect(await asMaintainer(other.sql, async () => {})).toBe(false);
+    release();
+    expect(await first).toBe(true);
+    expect(await asMaintainer(other.sql, async () => {})).toBe(true);
+  });
+});
+
+/** The settings a store was made with (a second connection pool to the same database). */
+async function storeSettings(store: PostgresStore): Promise<ConstructorParameters<typeof PostgresStore>[0]> {
+  const [row] = await store.sql`SELECT current_database() AS database`;
+  return { database: String(row!.database), user: server!.user, password: server!.password, host: server!.host, port: server!.port, sslMode: "disable" };
+}
