@@ -22,6 +22,8 @@ export interface CrawlSession {
   readonly config: Config;
   readonly store: SqliteStore;
   readonly fleet: FleetNode | undefined;
+  /** Who this crawler is in error_log and leases: the fleet identity, or host:pid. */
+  readonly worker: string;
   /** Aborted by Ctrl-C or SIGTERM; `signalName` says which. */
   readonly stop: AbortSignal;
   readonly signalName: () => NodeJS.Signals | undefined;
@@ -52,10 +54,12 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
     await store.migrate();
     if (config.postgres !== null) fleet = await openFleet(config, store, warn);
     let versions: VersionContext | undefined;
+    const worker = fleet?.identity ?? `${hostname()}:${process.pid}`;
     const session: CrawlSession = {
       config,
       store,
       fleet,
+      worker,
       stop: stop.signal,
       signalName: () => received,
       warn,
@@ -69,7 +73,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
           const summary = await runCrawl(source, {
             concurrency: config.crawl.maxThreads,
             errorBuffer: config.crawl.errorBuffer,
-            worker: fleet?.identity ?? `${hostname()}:${process.pid}`,
+            worker,
             probe: (domain, signal) => probe(domain, { http: client, versions: context, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
             store: store.crawl,
             hardDni: store.crawl.hardDni(),

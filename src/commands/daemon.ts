@@ -1,6 +1,7 @@
 /** `vmcrawl daemon [--drain]`: crawl continuously as domains fall due; what systemd runs. */
 import { defineCommand } from "citty";
 import { runDaemon } from "../crawl/daemon.ts";
+import { releaseLeases } from "../store/postgres-fleet.ts";
 import { recordStatistics } from "./crawl.ts";
 import { runtimeOf } from "./_shared.ts";
 import { withCrawlSession } from "./_crawl-session.ts";
@@ -23,7 +24,8 @@ export default defineCommand({
       const result = await runDaemon({
         store,
         fleet,
-        batchSize: Math.max(10, config.crawl.maxThreads * 4),
+        worker: session.worker,
+        batchSize: Math.max(10, config.crawl.maxThreads * 2),
         leaseSeconds: config.fleet.leaseSeconds,
         pollMs: 15_000,
         drain: context.args.drain === true,
@@ -32,15 +34,18 @@ export default defineCommand({
         crawl: async (source) => (await session.run(source)).summary,
         recordLocalStatistics: () => void recordStatistics(store.crawl),
       });
-      if (fleet !== undefined) {
+      // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
+      if (fleet === undefined) store.crawl.releaseLeases(session.worker);
+      else {
         await fleet.syncer.stop();
         try {
           await fleet.syncer.pushAll();
+          await releaseLeases(fleet.pg.sql, fleet.identity);
         } catch {
           warn(`${store.staging.backlog().entries} results stay staged in ${store.location}; they are pushed on the next start or by vmcrawl sync`);
         }
       }
-      warn(`daemon: stopped after ${result.crawled} domains in ${result.batches} batches`);
+      warn(`daemon: stopped after ${result.crawled} domains (${result.batches} claims)`);
       // Ctrl-C is an interruption (130); SIGTERM is how a service is told to stop (0).
       if (session.signalName() === "SIGINT") process.exitCode = 130;
     });

@@ -1,10 +1,11 @@
 /**
  * `vmcrawl daemon`: crawl continuously, domain by domain as each falls due
- * (next_crawl_at), until stopped. Embedded, it takes due domains from the
- * SQLite file; in fleet mode it claims them from PostgreSQL with a lease, so
- * no two nodes crawl a domain at once, and stages every outcome for sync.
- * A pause switch (vmcrawl control pause) holds every node between batches;
- * statistics are kept by one node at a time.
+ * (next_crawl_at), until stopped. Due domains are claimed with a lease, from
+ * PostgreSQL in fleet mode (so no two nodes crawl a domain at once) or from
+ * the SQLite file embedded, and more are claimed as crawl slots free up, so a
+ * slow domain never holds the others back. Every outcome is staged for sync
+ * in fleet mode. A pause switch (vmcrawl control pause) stops new claims on
+ * every node; statistics are kept by one node at a time.
  */
 import type { DomainName } from "../net/domain.ts";
 import { parseDomain } from "../net/domain.ts";
@@ -13,15 +14,15 @@ import type { SqliteStore } from "../store/sqlite.ts";
 import { describe } from "../store/sync.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
 import type { FleetNode } from "./fleet.ts";
-import { listSource } from "./sources.ts";
-import type { RunSource } from "./runner.ts";
-import type { RunnerOptions, RunSummary } from "./runner.ts";
+import type { RunSource, RunSummary } from "./runner.ts";
 
 export interface DaemonOptions {
   readonly store: SqliteStore;
   /** Fleet mode; undefined: embedded. */
   readonly fleet: FleetNode | undefined;
-  /** Domains per batch (claimed, crawled, then the next). */
+  /** Who holds the leases (the fleet identity, or host:pid embedded). */
+  readonly worker: string;
+  /** Domains claimed at a time; more are claimed when these have all started. */
   readonly batchSize: number;
   readonly leaseSeconds: number;
   /** Wait between looks when nothing is due, or while paused. */
@@ -30,36 +31,47 @@ export interface DaemonOptions {
   readonly drain: boolean;
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
-  /** Crawls one batch (the runner with everything else already wired). */
-  readonly crawl: (source: RunSource, options: Pick<RunnerOptions, "stage">) => Promise<RunSummary>;
+  /** Crawls a source until it ends (the runner with everything else already wired). */
+  readonly crawl: (source: RunSource) => Promise<RunSummary>;
   /** Records today's statistics locally (embedded mode). */
   readonly recordLocalStatistics: () => void;
   readonly maintenanceEveryMs?: number;
+  readonly now?: () => Date;
 }
 
 export interface DaemonSummary {
+  /** Claims that returned work. */
   readonly batches: number;
   readonly crawled: number;
 }
 
 export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
-  const { store, fleet, log, signal } = options;
   let batches = 0;
-  let crawled = 0;
-  let lastMaintenance = 0;
+  const summary = await options.crawl({ total: undefined, label: "due domains", domains: dueDomains(options, () => batches++) });
+  if (!options.signal.aborted) await maintain(options);
+  return { batches, crawled: summary.recorded };
+}
+
+/** Due domains for as long as the daemon runs: claims, pauses, waits and maintenance in between. */
+async function* dueDomains(options: DaemonOptions, claimedBatch: () => void): AsyncGenerator<DomainName> {
+  const { signal } = options;
+  let lastMaintenance = Date.now();
   let lastNote = "";
   // One line per change of state, never one per poll.
   const note = (line: string) => {
-    if (line !== lastNote) log(line);
+    if (line !== lastNote) options.log(line);
     lastNote = line;
   };
-
   while (!signal.aborted) {
     const paused = await pausedReason(options);
     if (paused !== undefined) {
       note(`daemon: paused${paused ? ` (${paused})` : ""}; waiting`);
       await sleep(options.pollMs, signal);
       continue;
+    }
+    if (Date.now() - lastMaintenance >= (options.maintenanceEveryMs ?? 3_600_000)) {
+      await maintain(options);
+      lastMaintenance = Date.now();
     }
     let batch: DomainName[];
     try {
@@ -70,23 +82,15 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
       continue;
     }
     if (batch.length === 0) {
-      if (options.drain) break;
+      if (options.drain) return;
       note("daemon: nothing due; waiting");
       await sleep(options.pollMs, signal);
       continue;
     }
-    note(`daemon: crawling`);
-    const summary = await options.crawl(listSource(batch, `${batch.length} due domains`), { stage: fleet !== undefined });
-    batches++;
-    crawled += summary.recorded;
-    if (summary.interrupted) break;
-    if (Date.now() - lastMaintenance >= (options.maintenanceEveryMs ?? 3_600_000)) {
-      await maintain(options);
-      lastMaintenance = Date.now();
-    }
+    note("daemon: crawling");
+    claimedBatch();
+    yield* batch;
   }
-  if (!signal.aborted) await maintain(options);
-  return { batches, crawled };
 }
 
 async function pausedReason(options: DaemonOptions): Promise<string | undefined> {
@@ -103,11 +107,17 @@ async function pausedReason(options: DaemonOptions): Promise<string | undefined>
 }
 
 async function nextBatch(options: DaemonOptions): Promise<DomainName[]> {
-  const names = options.fleet !== undefined ? await claimed(options) : options.store.crawl.due(new Date().toISOString(), options.batchSize);
+  const names = options.fleet !== undefined ? await claimed(options) : claimLocally(options);
   return names.flatMap((name) => {
     const parsed = parseDomain(name);
     return parsed.ok ? [parsed.value] : [];
   });
+}
+
+function claimLocally(options: DaemonOptions): string[] {
+  const now = (options.now ?? (() => new Date()))();
+  const until = new Date(now.getTime() + options.leaseSeconds * 1000).toISOString();
+  return options.store.crawl.claimDue(options.worker, now.toISOString(), until, options.batchSize);
 }
 
 /** Claims due domains in PostgreSQL and takes their state into the staging file. */

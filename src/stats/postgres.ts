@@ -1,9 +1,10 @@
 /** The day's statistics in PostgreSQL, computed from its published servers (fleet maintenance). */
 import type postgres from "postgres";
 import type { ReleaseBranch } from "../versions/patch.ts";
+import type { TxSql } from "../store/postgres-tx.ts";
 import { computeStatistics } from "./daily.ts";
 
-export async function recordPostgresStatistics(sql: postgres.Sql | postgres.TransactionSql, now: Date): Promise<void> {
+export async function recordPostgresStatistics(sql: postgres.Sql | TxSql, now: Date): Promise<void> {
   const since = new Date(now.getTime() - 3 * 86_400_000);
   const [branches, rows] = await Promise.all([
     sql`SELECT n_level AS "nLevel", branch, status, latest FROM release_versions ORDER BY n_level`,

@@ -5,6 +5,7 @@
  * per batch), so a batch of a thousand outcomes is a handful of statements.
  */
 import type postgres from "postgres";
+import { transaction, type TxSql } from "./postgres-tx.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import type { StagedChange } from "./sqlite-crawl.ts";
 
@@ -29,7 +30,7 @@ const MAINTENANCE_LOCK = "8534118711958237549";
  * lost) and are skipped. Older outcomes never overwrite newer ones.
  */
 export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: readonly StagedEntry[]): Promise<ApplyResult> {
-  return sql.begin(async (tx) => {
+  return transaction(sql, async (tx) => {
     await tx`INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0) ON CONFLICT (node_id) DO NOTHING`;
     const [receipt] = await tx`SELECT last_seq FROM sync_receipts WHERE node_id = ${nodeId} FOR UPDATE`;
     const before = Number(receipt!.last_seq);
@@ -155,6 +156,15 @@ export async function claimDue(sql: postgres.Sql, nodeId: string, leaseSeconds: 
   return rows.map(toState);
 }
 
+/**
+ * Gives back the leases `nodeId` still holds. Only after every staged outcome is pushed: a
+ * pushed outcome has released its own lease, so what is left was claimed and never finished.
+ */
+export async function releaseLeases(sql: postgres.Sql, nodeId: string): Promise<number> {
+  const result = await sql`UPDATE raw_domains SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ${nodeId}`;
+  return result.count;
+}
+
 /** The current state of named domains (explicit runs: `--file`, `--target`). */
 export async function statesOf(sql: postgres.Sql, domains: readonly string[]): Promise<DomainState[]> {
   if (domains.length === 0) return [];
@@ -210,8 +220,8 @@ export async function writeControl(sql: postgres.Sql, paused: boolean, reason: s
 }
 
 /** Runs `work` if no other node is running maintenance now; false if one is. */
-export async function asMaintainer(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<void>): Promise<boolean> {
-  return sql.begin(async (tx) => {
+export async function asMaintainer(sql: postgres.Sql, work: (tx: TxSql) => Promise<void>): Promise<boolean> {
+  return transaction(sql, async (tx) => {
     const [row] = await tx`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}::bigint) AS won`;
     if (row?.won !== true) return false;
     await work(tx);

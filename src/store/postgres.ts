@@ -10,6 +10,7 @@ import type { DomainName } from "../net/domain.ts";
 import type { VersionContext } from "../versions/clean.ts";
 import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migrationReport, planMigrations } from "./migrate.ts";
 import { migrations } from "./migrations.ts";
+import { transaction } from "./postgres-tx.ts";
 import { describeDomain, loadVersionContext, numberPlaceholders, type Query } from "./queries.ts";
 import type { Tunnel } from "./ssh-tunnel.ts";
 import type { DomainReport, Row, Store, Value } from "./types.ts";
@@ -59,7 +60,7 @@ export class PostgresStore implements Store {
   async migrate(): Promise<MigrationReport> {
     const known = migrations.postgres;
     const pending = await this.run(() =>
-      this.sql.begin(async (tx) => {
+      transaction(this.sql, async (tx) => {
         // Held to the end of the transaction: another node migrating at the same time waits, then finds nothing to do.
         await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK.toString()}::bigint)`;
         await tx.unsafe(MIGRATIONS_TABLE);

@@ -1,0 +1,39 @@
+/**
+ * Transactions that survive the connection dying under them.
+ *
+ * postgres.js's sql.begin() sends ROLLBACK when the callback fails; when the
+ * failure is the connection closing, that write lands on a socket it has
+ * already dropped and throws from a setImmediate, which no caller can catch:
+ * the process dies (porsager/postgres#1208, #1154). A sync cut by a dropped
+ * tunnel must fail and be retried, not take the crawler down. So the
+ * transaction runs on a reserved connection and ROLLBACK is sent only when
+ * PostgreSQL itself reported the error and the connection is still alive;
+ * when the connection is lost, PostgreSQL rolls back on its own.
+ */
+import postgres from "postgres";
+
+/** A connection inside a transaction: run statements on it, nothing else. */
+export type TxSql = postgres.ReservedSql;
+
+export async function transaction<T>(sql: postgres.Sql, work: (tx: TxSql) => Promise<T>): Promise<T> {
+  const tx = await sql.reserve();
+  let usable = true;
+  try {
+    await tx`BEGIN`;
+    const result = await work(tx);
+    await tx`COMMIT`;
+    return result;
+  } catch (err) {
+    usable = connectionSurvives(err);
+    if (usable) await tx`ROLLBACK`.catch(() => (usable = false));
+    throw err;
+  } finally {
+    // A lost connection is never handed back: the pool replaces it when it sees the close.
+    if (usable) tx.release();
+  }
+}
+
+/** An ordinary SQL error (ERROR severity) leaves the connection open; FATAL, PANIC and socket errors do not. */
+function connectionSurvives(err: unknown): boolean {
+  return err instanceof postgres.PostgresError && err.severity === "ERROR";
+}

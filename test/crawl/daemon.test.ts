@@ -1,0 +1,117 @@
+/**
+ * The daemon loop on an embedded SQLite file: due domains are leased and handed out as crawl
+ * slots free up (a slow domain holds nobody back), each once; the pause switch holds new work;
+ * --drain ends when nothing is due; a stop ends it at once.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type DaemonOptions, runDaemon } from "../../src/crawl/daemon.ts";
+import type { RunSource, RunSummary } from "../../src/crawl/runner.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+
+const stores: SqliteStore[] = [];
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+async function storeWith(domains: number): Promise<SqliteStore> {
+  const dir = mkdtempSync(join(tmpdir(), "vmcrawl-daemon-"));
+  const store = new SqliteStore(join(dir, "vmcrawl.db"), { cacheDir: dir });
+  stores.push(store);
+  await store.migrate();
+  store.crawl.insertDomains(Array.from({ length: domains }, (_, i) => `d${String(i).padStart(3, "0")}.example`));
+  return store;
+}
+
+/** A crawl that takes domains with `slots` workers and "crawls" each with `work`; records nothing. */
+function fakeCrawl(slots: number, work: (domain: string) => Promise<void>, seen: string[]) {
+  return async (source: RunSource): Promise<RunSummary> => {
+    const iterator = source.domains[Symbol.asyncIterator]();
+    await Promise.all(
+      Array.from({ length: slots }, async () => {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          seen.push(next.value.name);
+          await work(next.value.name);
+        }
+      }),
+    );
+    return { recorded: seen.length, skipped: 0, abandoned: 0, interrupted: false, ms: 0 };
+  };
+}
+
+function options(store: SqliteStore, overrides: Partial<DaemonOptions>): DaemonOptions {
+  return {
+    store,
+    fleet: undefined,
+    worker: "test:1",
+    batchSize: 10,
+    leaseSeconds: 900,
+    pollMs: 20,
+    drain: true,
+    signal: new AbortController().signal,
+    log: () => {},
+    crawl: fakeCrawl(4, async () => {}, []),
+    recordLocalStatistics: () => {},
+    ...overrides,
+  };
+}
+
+describe("the daemon loop (embedded)", () => {
+  it("hands out every due domain once, claiming more while others are still in flight", async () => {
+    const store = await storeWith(45);
+    const seen: string[] = [];
+    // One domain is slow: it finishes only after every other domain has been handed out.
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    const crawl = fakeCrawl(4, async (domain) => {
+      if (domain === "d000.example") await slow;
+      if (seen.length === 45) releaseSlow();
+    }, seen);
+    const result = await runDaemon(options(store, { crawl }));
+    expect(seen.sort()).toEqual(Array.from({ length: 45 }, (_, i) => `d${String(i).padStart(3, "0")}.example`));
+    expect(result.batches).toBe(5);
+  });
+
+  it("does not hand out a leased domain again until its lease runs out; released leases return at once", async () => {
+    const store = await storeWith(3);
+    const now = "2026-11-23T12:00:00.000Z";
+    expect(store.crawl.claimDue("a", now, "2026-11-23T12:15:00.000Z", 2).sort()).toEqual(["d000.example", "d001.example"]);
+    expect(store.crawl.claimDue("b", now, "2026-11-23T12:15:00.000Z", 10)).toEqual(["d002.example"]);
+    expect(store.crawl.claimDue("b", "2026-11-23T12:14:59.000Z", "2026-11-23T12:30:00.000Z", 10)).toEqual([]);
+    expect(store.crawl.claimDue("b", "2026-11-23T12:15:01.000Z", "2026-11-23T12:30:00.000Z", 10).sort()).toEqual(["d000.example", "d001.example", "d002.example"]);
+    expect(store.crawl.releaseLeases("b")).toBe(3);
+    expect(store.crawl.claimDue("c", "2026-11-23T12:15:02.000Z", "2026-11-23T12:30:00.000Z", 10)).toHaveLength(3);
+  });
+
+  it("waits while paused, says so once, and goes on after resume", async () => {
+    const store = await storeWith(5);
+    store.db.prepare("UPDATE crawler_control SET paused = 1, reason = 'maintenance' WHERE id = 1").run();
+    const log: string[] = [];
+    const seen: string[] = [];
+    setTimeout(() => store.db.prepare("UPDATE crawler_control SET paused = 0 WHERE id = 1").run(), 200);
+    await runDaemon(options(store, { log: (l) => log.push(l), crawl: fakeCrawl(2, async () => {}, seen) }));
+    expect(log.filter((l) => l === "daemon: paused (maintenance); waiting")).toHaveLength(1);
+    expect(seen).toHaveLength(5);
+  });
+
+  it("stops at once when told to, even while waiting for due work", async () => {
+    const store = await storeWith(0);
+    const stop = new AbortController();
+    const log: string[] = [];
+    const started = Date.now();
+    setTimeout(() => stop.abort(), 100);
+    await runDaemon(options(store, { drain: false, pollMs: 60_000, signal: stop.signal, log: (l) => log.push(l) }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(log).toEqual(["daemon: nothing due; waiting"]);
+  });
+
+  it("runs maintenance (today's statistics) when it drains", async () => {
+    const store = await storeWith(2);
+    let recorded = 0;
+    await runDaemon(options(store, { recordLocalStatistics: () => void recorded++ }));
+    expect(recorded).toBe(1);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Running the built binary against fedisim: one child process, its output
+ * collected, and a hook on every finished domain so a test can act in the
+ * middle of a crawl (kill the database, cut the tunnel, kill the crawler).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type Database from "better-sqlite3";
+import type { Fedisim } from "../fedisim/index.ts";
+import { compareStoredWithTruth } from "./truth.ts";
+
+export const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
+
+export function requireBinary(): void {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
+}
+
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  readonly env: Record<string, string>;
+  readonly cwd: string;
+  /** Called once per finished domain with the count so far; may act on the child. */
+  readonly onOutcome?: (count: number, child: ChildProcess) => void;
+  /** Killed (SIGKILL) after this long: a hung crawler fails the test instead of the run. @default 200 s */
+  readonly timeoutMs?: number;
+}
+
+/** The environment every binary run gets: a private HOME, the simulator, fast heartbeats. */
+export function crawlerEnv(sim: Fedisim, dir: string, home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOME: home,
+    PATH: "/usr/bin:/bin",
+    ...sim.crawlerEnv,
+    VMCRAWL_CA_FILE: join(dir, "ca.pem"),
+    VMCRAWL_MAX_THREADS: "32",
+    VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "1",
+    ...extra,
+  };
+}
+
+export function runBinary(args: string[], options: RunOptions): Promise<Run> {
+  const child = spawn(binary, args, { env: options.env, cwd: options.cwd });
+  let stdout = "";
+  let stderr = "";
+  let outcomes = 0;
+  let partial = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 200_000);
+  child.stdout!.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (line === "" || line.includes(" heartbeat: ")) continue;
+      outcomes++;
+      options.onOutcome?.(outcomes, child);
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+}
+
+/** Domains named by outcome lines (one line per finished domain: "<time> <domain> …"). */
+export function finishedDomains(stdout: string): string[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l !== "" && !l.includes(" heartbeat: "))
+    .map((l) => l.split(" ")[1]!);
+}
+
+/** Differences between what a store holds and the simulator's ground truth, for every listed domain. */
+export function mismatches(sim: Fedisim, lookup: (domain: string) => { raw: Record<string, unknown> | undefined; published: Record<string, unknown> | undefined }): string[] {
+  return sim.scenario.listed.flatMap((spec) => compareStoredWithTruth(lookup(spec.name), spec.truth, spec.family));
+}
+
+/** The same lookup over a SQLite file. */
+export function sqliteLookup(db: Database.Database) {
+  const raw = db.prepare("SELECT * FROM raw_domains WHERE domain = ?");
+  const published = db.prepare("SELECT * FROM mastodon_domains WHERE domain = ?");
+  return (domain: string) => ({ raw: raw.get(domain) as Record<string, unknown> | undefined, published: published.get(domain) as Record<string, unknown> | undefined });
+}
