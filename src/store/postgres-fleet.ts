@@ -31,8 +31,10 @@ const MAINTENANCE_LOCK = "8534118711958237549";
  */
 export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: readonly StagedEntry[]): Promise<ApplyResult> {
   return transaction(sql, async (tx) => {
-    await tx`INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0) ON CONFLICT (node_id) DO NOTHING`;
-    const [receipt] = await tx`SELECT last_seq FROM sync_receipts WHERE node_id = ${nodeId} FOR UPDATE`;
+    // Creates the receipt or locks it (the no-op update), and reads it: one round trip.
+    const [receipt] = await tx`
+      INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0)
+      ON CONFLICT (node_id) DO UPDATE SET node_id = EXCLUDED.node_id RETURNING last_seq`;
     const before = Number(receipt!.last_seq);
     const fresh = entries.filter((e) => e.seq > before);
     if (fresh.length === 0) return { applied: 0, lastSeq: before };
@@ -53,78 +55,111 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
       if (seen === undefined || seen.at <= o.at) latest.set(o.domain, o);
     }
     const last = [...latest.values()];
+    // Domains with an outcome are inserted by the outcome upsert.
+    for (const o of last) newDomains.delete(o.domain);
+    const lastSeq = fresh.at(-1)!.seq;
 
+    // Independent statements, sent together (pipelined) and run in this order by PostgreSQL.
+    const statements: PromiseLike<unknown>[] = [];
     if (newDomains.size > 0) {
-      await tx`INSERT INTO raw_domains (domain) SELECT unnest(${[...newDomains]}::text[]) ON CONFLICT (domain) DO NOTHING`;
+      statements.push(tx`INSERT INTO raw_domains (domain) SELECT unnest(${[...newDomains]}::text[]) ON CONFLICT (domain) DO NOTHING`);
     }
-    if (last.length > 0) {
-      const rows = last.map((o) => ({
-        domain: o.domain,
-        last_crawled_at: o.at,
-        next_crawl_at: o.raw.nextCrawlAt,
-        last_response_time: o.seconds,
-        error_type: o.raw.errorType,
-        error_endpoint: o.raw.errorEndpoint,
-        error_reason: o.raw.errorReason,
-        error_count: o.raw.errorCount,
-        terminal_type: o.raw.terminalType,
-        nodeinfo: o.raw.nodeinfo,
-        alias_of: o.raw.aliasOf,
-      }));
-      await tx.unsafe(
-        `INSERT INTO raw_domains (domain, last_crawled_at, next_crawl_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of)
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(domain text, last_crawled_at timestamptz, next_crawl_at timestamptz, last_response_time float8,
-           error_type text, error_endpoint text, error_reason text, error_count int, terminal_type text, nodeinfo text, alias_of text)
-         ON CONFLICT (domain) DO UPDATE SET
-           last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
-           error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
-           error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
-           claimed_by = NULL, claimed_until = NULL
-         WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`,
-        [tx.json(rows as never)],
-      );
-      const published = last.flatMap((o) =>
-        o.publication.action === "publish"
-          ? [{ domain: o.domain, software_version: o.publication.version, full_version: o.publication.fullVersion, active_users_monthly: o.publication.mau, nodeinfo: o.publication.software, timestamp: o.at }]
-          : [],
-      );
-      if (published.length > 0) {
-        await tx.unsafe(
-          `INSERT INTO mastodon_domains (domain, software_version, full_version, active_users_monthly, nodeinfo, timestamp)
-           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(domain text, software_version text, full_version text, active_users_monthly int, nodeinfo text, timestamp timestamptz)
-           ON CONFLICT (domain) DO UPDATE SET
-             software_version = EXCLUDED.software_version, full_version = EXCLUDED.full_version,
-             active_users_monthly = EXCLUDED.active_users_monthly, nodeinfo = EXCLUDED.nodeinfo, timestamp = EXCLUDED.timestamp
-           WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < EXCLUDED.timestamp`,
-          [tx.json(published as never)],
-        );
-      }
-      const withdrawn = last.flatMap((o) => (o.publication.action === "unpublish" ? [{ domain: o.domain, at: o.at }] : []));
-      if (withdrawn.length > 0) {
-        // A withdrawal older than what is published (another node's newer success) leaves it.
-        await tx.unsafe(
-          `DELETE FROM mastodon_domains m USING jsonb_to_recordset($1::jsonb) AS x(domain text, at timestamptz)
-           WHERE m.domain = x.domain AND (m.timestamp IS NULL OR m.timestamp <= x.at)`,
-          [tx.json(withdrawn as never)],
-        );
-      }
-    }
+    if (last.length > 0) statements.push(...outcomeStatements(tx, last));
     const errors = outcomes.flatMap((o) =>
       o.error === undefined
         ? []
         : [{ timestamp: o.at, domain: o.domain, error: o.error.message, worker: o.error.worker, error_type: o.raw.errorType, error_endpoint: o.raw.errorEndpoint, error_reason: o.raw.errorReason }],
     );
     if (errors.length > 0) {
-      await tx.unsafe(
-        `INSERT INTO error_log (timestamp, domain, error, worker, error_type, error_endpoint, error_reason)
-         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(timestamp timestamptz, domain text, error text, worker text, error_type text, error_endpoint text, error_reason text)`,
-        [tx.json(errors as never)],
+      statements.push(
+        insertRows(tx, "error_log", { timestamp: "timestamptz", domain: "text", error: "text", worker: "text", error_type: "text", error_endpoint: "text", error_reason: "text" }, errors),
       );
     }
-    const lastSeq = fresh.at(-1)!.seq;
-    await tx`UPDATE sync_receipts SET last_seq = ${lastSeq}, updated_at = now() WHERE node_id = ${nodeId}`;
+    statements.push(tx`UPDATE sync_receipts SET last_seq = ${lastSeq}, updated_at = now() WHERE node_id = ${nodeId}`);
+    await Promise.all(statements);
     return { applied: fresh.length, lastSeq };
   });
+}
+
+type StagedOutcome = Extract<StagedChange, { kind: "outcome" }>;
+
+const RAW_COLUMNS = {
+  domain: "text",
+  last_crawled_at: "timestamptz",
+  next_crawl_at: "timestamptz",
+  last_response_time: "float8",
+  error_type: "text",
+  error_endpoint: "text",
+  error_reason: "text",
+  error_count: "int",
+  terminal_type: "text",
+  nodeinfo: "text",
+  alias_of: "text",
+} as const;
+
+type ColumnValue = string | number | null;
+
+/**
+ * INSERT of many rows as one array parameter per column (unnest): one statement whatever the
+ * count, and PostgreSQL reads arrays faster than the same rows as JSON. Table and column names
+ * are this module's constants; every value is a parameter.
+ */
+function insertRows<C extends Record<string, string>>(tx: TxSql, table: string, columns: C, rows: readonly { readonly [K in keyof C]: ColumnValue }[], options: { conflict?: string } = {}): PromiseLike<unknown> {
+  const names = Object.keys(columns);
+  const arrays = names.map((name) => rows.map((row) => row[name] ?? null));
+  const casts = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(", ");
+  return tx.unsafe(`INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts}) ${options.conflict ?? ""}`, arrays as never[]);
+}
+
+/** raw_domains state, publication and withdrawal for each domain's latest outcome; older never overwrites newer. */
+function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[]): PromiseLike<unknown>[] {
+  const rows = last.map((o) => ({
+    domain: o.domain,
+    last_crawled_at: o.at,
+    next_crawl_at: o.raw.nextCrawlAt,
+    last_response_time: o.seconds,
+    error_type: o.raw.errorType,
+    error_endpoint: o.raw.errorEndpoint,
+    error_reason: o.raw.errorReason,
+    error_count: o.raw.errorCount,
+    terminal_type: o.raw.terminalType,
+    nodeinfo: o.raw.nodeinfo,
+    alias_of: o.raw.aliasOf,
+  }));
+  const statements: PromiseLike<unknown>[] = [
+    insertRows(tx, "raw_domains", RAW_COLUMNS, rows, {
+      conflict: `ON CONFLICT (domain) DO UPDATE SET
+         last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
+         error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
+         error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
+         claimed_by = NULL, claimed_until = NULL
+       WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`,
+    }),
+  ];
+  const published = last.flatMap((o) =>
+    o.publication.action === "publish"
+      ? [{ domain: o.domain, software_version: o.publication.version, full_version: o.publication.fullVersion, active_users_monthly: o.publication.mau, nodeinfo: o.publication.software, timestamp: o.at }]
+      : [],
+  );
+  if (published.length > 0) {
+    statements.push(
+      insertRows(tx, "mastodon_domains", { domain: "text", software_version: "text", full_version: "text", active_users_monthly: "int", nodeinfo: "text", timestamp: "timestamptz" }, published, {
+        conflict: `ON CONFLICT (domain) DO UPDATE SET
+           software_version = EXCLUDED.software_version, full_version = EXCLUDED.full_version,
+           active_users_monthly = EXCLUDED.active_users_monthly, nodeinfo = EXCLUDED.nodeinfo, timestamp = EXCLUDED.timestamp
+         WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < EXCLUDED.timestamp`,
+      }),
+    );
+  }
+  const withdrawn = last.flatMap((o) => (o.publication.action === "unpublish" ? [{ domain: o.domain, at: o.at }] : []));
+  if (withdrawn.length > 0) {
+    // A withdrawal older than what is published (another node's newer success) leaves it.
+    statements.push(
+      tx`DELETE FROM mastodon_domains m USING unnest(${withdrawn.map((w) => w.domain)}::text[], ${withdrawn.map((w) => w.at)}::timestamptz[]) AS x(domain, at)
+         WHERE m.domain = x.domain AND (m.timestamp IS NULL OR m.timestamp <= x.at)`,
+    );
+  }
+  return statements;
 }
 
 /** A domain's state as the state machine needs it, copied to a node with its lease. */

@@ -24,7 +24,7 @@ export async function transaction<T>(sql: postgres.Sql, work: (tx: TxSql) => Pro
     await tx`COMMIT`;
     return result;
   } catch (err) {
-    usable = connectionSurvives(err);
+    usable = !connectionLost(err);
     if (usable) await tx`ROLLBACK`.catch(() => (usable = false));
     throw err;
   } finally {
@@ -33,7 +33,16 @@ export async function transaction<T>(sql: postgres.Sql, work: (tx: TxSql) => Pro
   }
 }
 
-/** An ordinary SQL error (ERROR severity) leaves the connection open; FATAL, PANIC and socket errors do not. */
-function connectionSurvives(err: unknown): boolean {
-  return err instanceof postgres.PostgresError && err.severity === "ERROR";
+/** postgres.js's own codes for a connection that is gone. */
+const LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_DESTROYED", "CONNECTION_ENDED", "CONNECT_TIMEOUT"]);
+
+/**
+ * Whether the error means the connection is gone: closed or reset sockets, and FATAL or PANIC
+ * from the server (it hangs up after those). SQL errors and errors of our own (a value that
+ * cannot be encoded) leave it open, in a transaction that must be rolled back.
+ */
+function connectionLost(err: unknown): boolean {
+  if (err instanceof postgres.PostgresError) return err.severity === "FATAL" || err.severity === "PANIC";
+  const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
+  return (typeof code === "string" && LOST.has(code)) || typeof syscall === "string";
 }

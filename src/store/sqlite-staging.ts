@@ -42,9 +42,9 @@ export class SqliteStaging {
     this.db.prepare("INSERT INTO local_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
   }
 
-  /** The oldest staged entries, in order. */
-  outbox(limit: number): StagedEntry[] {
-    return (this.db.prepare("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?").all(limit) as { seq: number; payload: string }[]).map((r) => ({
+  /** The oldest staged entries (after `afterSeq`, when given), in order. */
+  outbox(limit: number, afterSeq = 0): StagedEntry[] {
+    return (this.db.prepare("SELECT seq, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as { seq: number; payload: string }[]).map((r) => ({
       seq: r.seq,
       change: JSON.parse(r.payload) as StagedChange,
     }));

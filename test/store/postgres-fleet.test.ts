@@ -3,11 +3,16 @@
  * (receipts), older outcomes never overwrite newer ones, leases split due work between nodes
  * and expire, maintenance is elected.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Publication, RawUpdate } from "../../src/crawl/state.ts";
 import { applyStaged, asMaintainer, claimDue, readControl, type StagedEntry, writeControl } from "../../src/store/postgres-fleet.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import type { StagedChange } from "../../src/store/sqlite-crawl.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { Syncer } from "../../src/store/sync.ts";
 import { freshDatabase } from "../support/postgres.ts";
 
 const server = inject("postgres");
@@ -113,6 +118,40 @@ describe.skipIf(server === null)("fleet: applying staged entries", () => {
     await expect(applyStaged(sql, "node-a/1", entries([outcome("a.example", "2026-11-20T10:00:00.000Z"), bad]))).rejects.toThrow();
     expect(await sql`SELECT domain FROM raw_domains`).toEqual([]);
     expect(await sql`SELECT * FROM sync_receipts`).toEqual([]);
+  });
+});
+
+describe.skipIf(server === null)("fleet: the syncer", () => {
+  async function staging(): Promise<SqliteStore> {
+    const dir = mkdtempSync(join(tmpdir(), "vmcrawl-staging-"));
+    const store = new SqliteStore(join(dir, "staging.db"), { cacheDir: dir });
+    await store.migrate();
+    return store;
+  }
+
+  it("forgets staged entries only once PostgreSQL has committed them; a failing batch and those after it stay", async () => {
+    const { sql } = await migratedStore();
+    const local = await staging();
+    try {
+      const stage = local.db.prepare("INSERT INTO outbox (kind, payload) VALUES (?, ?)");
+      for (let i = 0; i < 7; i++) {
+        const change = i === 4 ? { ...(outcome("bad.example", "2026-11-20T10:00:00.000Z") as object), at: "not a time" } : outcome(`d${i}.example`, "2026-11-20T10:00:00.000Z");
+        stage.run("outcome", JSON.stringify(change));
+      }
+      const syncer = new Syncer({ staging: local.staging, sql, identity: "node-a/1", log: () => {}, batchSize: 2 });
+      await expect(syncer.pushAll()).rejects.toThrow();
+      // Batches [1,2] and [3,4] committed; [5,6] failed; 7 never sent.
+      expect(local.db.prepare("SELECT seq FROM outbox ORDER BY seq").pluck().all()).toEqual([5, 6, 7]);
+      expect((await sql`SELECT domain FROM raw_domains ORDER BY domain`).map((r) => r.domain)).toEqual(["d0.example", "d1.example", "d2.example", "d3.example"]);
+      expect(syncer.status()).toMatchObject({ backlog: { entries: 3 }, lastFailure: expect.stringMatching(/^\d{4}-\d\d-\d\dT\S+ Invalid time value$/) });
+      // Removing the bad entry (what an operator would do) lets the rest through.
+      local.db.prepare("DELETE FROM outbox WHERE seq = 5").run();
+      expect(await syncer.pushAll()).toBe(2);
+      expect(local.staging.backlog().entries).toBe(0);
+      expect(Number((await sql`SELECT count(*) AS n FROM raw_domains`)[0]!.n)).toBe(6);
+    } finally {
+      await local.close();
+    }
   });
 });
 

@@ -39,6 +39,22 @@ describe.skipIf(server === null)("transaction()", () => {
     expect(await sql`SELECT count(*)::int AS n FROM t`).toEqual([{ n: 1 }]);
   });
 
+  it("rolls back when the work itself throws, and gives the connection back (a pool of one goes on)", async () => {
+    const settings = await freshDatabase(server!, "tx");
+    const store = new PostgresStore(settings, { maxConnections: 1 });
+    open.push(store);
+    await store.sql`CREATE TABLE t (n int PRIMARY KEY)`;
+    await expect(
+      transaction(store.sql, async (tx) => {
+        await tx`INSERT INTO t VALUES (1)`;
+        throw new RangeError("Invalid time value");
+      }),
+    ).rejects.toThrow("Invalid time value");
+    // With the only connection still held by the failed transaction this would never answer.
+    const answer = await Promise.race([store.sql`SELECT n FROM t`, new Promise((r) => setTimeout(() => r("no connection came back"), 5000))]);
+    expect(answer).toEqual([]);
+  });
+
   it("fails cleanly when its backend is terminated mid-statement, and the pool recovers", async () => {
     const [store, killer] = await twoStores();
     let pid: number | undefined;
