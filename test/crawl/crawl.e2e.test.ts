@@ -128,7 +128,7 @@ describe.each([
   it("stops the way the signal says", () => {
     if (signal === "SIGINT") {
       expect(first.code).toBe(130);
-      expect(first.stderr).toMatch(/stopping: writing finished results/);
+      expect(first.stderr).toMatch(/SIGINT: stopping, writing finished results/);
       expect(first.stderr).toMatch(/interrupted: \d+ domains recorded/);
     } else {
       expect(first.signal).toBe("SIGKILL");
