@@ -4,6 +4,7 @@ import { VmcrawlError } from "../errors.ts";
 import { connectPostgres, describeStorage } from "../store/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import { describe, Syncer } from "../store/sync.ts";
+import { count } from "../text.ts";
 import { println, runtimeOf } from "./_shared.ts";
 
 export default defineCommand({
@@ -28,19 +29,24 @@ export default defineCommand({
       if (context.args.status) {
         const { entries, oldest } = staging.staging.backlog();
         println(runtime, `staging:       ${staging.location} (sync identity ${identity})`);
-        println(runtime, `backlog:       ${entries} staged ${entries === 1 ? "change" : "changes"}${oldest === undefined ? "" : `, oldest from ${oldest}`}`);
+        println(runtime, `backlog:       ${count(entries, "staged change")}${oldest === undefined ? "" : `, oldest from ${oldest}`}`);
         println(runtime, `last success:  ${staging.staging.setting("last_sync") ?? "never"}`);
         println(runtime, `last failure:  ${staging.staging.setting("last_sync_failure") ?? "none"}`);
         return;
       }
       const pg = await connectPostgres(config, () => {});
+      const syncer = new Syncer({ staging: staging.staging, sql: pg.sql, identity, log: () => {} });
       try {
         await pg.migrate();
-        const pushed = await new Syncer({ staging: staging.staging, sql: pg.sql, identity, log: () => {} }).pushAll();
-        println(runtime, `Pushed ${pushed} staged ${pushed === 1 ? "change" : "changes"} to ${describeStorage(config)}; nothing is left.`);
+        const pushed = await syncer.pushAll();
+        println(runtime, `Pushed ${count(pushed, "staged change")} to ${describeStorage(config)}; nothing is left.`);
       } catch (err) {
+        syncer.recordFailure(err);
         const { entries } = staging.staging.backlog();
-        throw new VmcrawlError("STORE", `${entries} staged changes are left in ${staging.location}: ${describe(err)}`, { cause: err });
+        const left = `${count(entries, "staged change")} ${entries === 1 ? "is" : "are"} left in ${staging.location}`;
+        // A refused host key or an unreadable SSH key is a configuration problem (exit 2), not an outage.
+        const exitCode = err instanceof VmcrawlError ? err.exitCode : 1;
+        throw new VmcrawlError("STORE", `${left}: ${describe(err)}`, { cause: err, exitCode });
       } finally {
         await pg.close();
       }

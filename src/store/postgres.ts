@@ -100,7 +100,9 @@ export class PostgresStore implements Store {
       return await work();
     } catch (err) {
       if ((err as { code?: unknown }).code === "MIGRATION") throw err;
-      throw new VmcrawlError("STORE", `PostgreSQL at ${this.location}: ${(err as Error).message}`, { cause: err });
+      // A refusal of ours (an unknown SSH host key) keeps its exit code: it is configuration, not an outage.
+      const exitCode = err instanceof VmcrawlError ? err.exitCode : undefined;
+      throw new VmcrawlError("STORE", `PostgreSQL at ${this.location}: ${(err as Error).message}`, { cause: err, ...(exitCode === undefined ? {} : { exitCode }) });
     }
   }
 }

@@ -65,13 +65,18 @@ export class Syncer {
         batch = next;
       }
     } catch (err) {
-      staging.setSetting("last_sync_failure", `${new Date().toISOString()} ${describe(err)}`);
+      this.recordFailure(err);
       throw err;
     } finally {
       if (committed !== undefined) staging.acknowledge(committed);
     }
     if (pushed > 0 || committed !== undefined) staging.setSetting("last_sync", new Date().toISOString());
     return pushed;
+  }
+
+  /** Remembers a failed attempt for `vmcrawl sync --status`. */
+  recordFailure(err: unknown): void {
+    this.options.staging.setSetting("last_sync_failure", `${new Date().toISOString()} ${describe(err)}`);
   }
 
   status(): SyncStatus {
