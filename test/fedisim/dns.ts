@@ -45,51 +45,66 @@ export async function startDns(answer: (name: string, type: RecordType) => DnsAn
     return encodeAnswer(query, result);
   };
 
-  const udp = createSocket("udp4");
-  udp.on("message", (packet, peer) => {
-    const out = reply(packet, "udp");
-    if (out !== undefined) udp.send(out, peer.port, peer.address);
-  });
-  udp.on("error", () => {});
-  await new Promise<void>((resolve, reject) => {
-    udp.once("error", reject);
-    udp.bind(0, host, () => resolve());
-  });
-  const port = udp.address().port;
+  const newUdp = () => {
+    const udp = createSocket("udp4");
+    udp.on("message", (packet, peer) => {
+      const out = reply(packet, "udp");
+      if (out !== undefined) udp.send(out, peer.port, peer.address);
+    });
+    udp.on("error", () => {});
+    return udp;
+  };
 
   // TCP on the same port: resolvers retry there when a UDP answer is truncated, and some always use it.
   const sockets = new Set<Socket>();
-  const tcp = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    let buffered = Buffer.alloc(0);
-    socket.on("data", (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
-        const packet = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
-        buffered = buffered.subarray(2 + packet.length);
-        const out = reply(packet, "tcp");
-        if (out !== undefined) {
-          const framed = Buffer.alloc(2 + out.length);
-          framed.writeUInt16BE(out.length, 0);
-          out.copy(framed, 2);
-          socket.write(framed);
+  const newTcp = () =>
+    createServer((socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+      let buffered = Buffer.alloc(0);
+      socket.on("data", (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+          const packet = buffered.subarray(2, 2 + buffered.readUInt16BE(0));
+          buffered = buffered.subarray(2 + packet.length);
+          const out = reply(packet, "tcp");
+          if (out !== undefined) {
+            const framed = Buffer.alloc(2 + out.length);
+            framed.writeUInt16BE(out.length, 0);
+            out.copy(framed, 2);
+            socket.write(framed);
+          }
         }
-      }
-      if (buffered.length > 65_537) socket.destroy(); // a frame can never be this long
+        if (buffered.length > 65_537) socket.destroy(); // a frame can never be this long
+      });
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(port, host, () => resolve());
-  });
 
-  const close = async () => {
-    for (const socket of sockets) socket.destroy();
-    await Promise.all([new Promise<void>((resolve) => tcp.close(() => resolve())), closeUdp(udp)]);
-  };
-  return { host, port, queries, close, [Symbol.asyncDispose]: close };
+  // The free UDP port the system picks may be taken for TCP (another server, a client's port): try another.
+  for (let attempt = 1; ; attempt++) {
+    const udp = newUdp();
+    await new Promise<void>((resolve, reject) => {
+      udp.once("error", reject);
+      udp.bind(0, host, () => resolve());
+    });
+    const port = udp.address().port;
+    const tcp = newTcp();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once("error", reject);
+        tcp.listen(port, host, () => resolve());
+      });
+    } catch (err) {
+      await closeUdp(udp);
+      if (attempt >= 5 || (err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+      continue;
+    }
+    const close = async () => {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all([new Promise<void>((resolve) => tcp.close(() => resolve())), closeUdp(udp)]);
+    };
+    return { host, port, queries, close, [Symbol.asyncDispose]: close };
+  }
 }
 
 function closeUdp(udp: UdpSocket): Promise<void> {

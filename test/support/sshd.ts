@@ -40,38 +40,58 @@ export async function startSshd(sshd: string): Promise<SshServer> {
   const keyPassphrase = "tunnel passphrase";
   keygen(join(dir, "client_ed25519"), keyPassphrase);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_ed25519.pub")), { mode: 0o600 });
-  const port = await freePort();
   const hostPub = readFileSync(join(dir, "host_ed25519.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
   const otherPub = readFileSync(join(dir, "other_host_ed25519.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
-  writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostPub}\n`);
-  writeFileSync(join(dir, "wrong_known_hosts"), `[127.0.0.1]:${port} ${otherPub}\n`);
   const fingerprint = execFileSync("ssh-keygen", ["-lf", join(dir, "host_ed25519.pub")], { encoding: "utf8" }).split(" ")[1]!;
-  writeFileSync(
-    join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${join(dir, "host_ed25519")}`,
-      `PidFile ${join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
-      "PermitRootLogin prohibit-password",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "StrictModes no",
-      "AllowTcpForwarding yes",
-      "X11Forwarding no",
-      "LogLevel ERROR",
-      "",
-    ].join("\n"),
-  );
   // Privilege separation needs this directory on Debian.
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  let port = 0;
+  const configure = (chosen: number) => {
+    port = chosen;
+    writeFileSync(join(dir, "known_hosts"), `[127.0.0.1]:${port} ${hostPub}\n`);
+    writeFileSync(join(dir, "wrong_known_hosts"), `[127.0.0.1]:${port} ${otherPub}\n`);
+    writeFileSync(
+      join(dir, "sshd_config"),
+      [
+        `Port ${port}`,
+        "ListenAddress 127.0.0.1",
+        `HostKey ${join(dir, "host_ed25519")}`,
+        `PidFile ${join(dir, "sshd.pid")}`,
+        `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+        "PermitRootLogin prohibit-password",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "StrictModes no",
+        "AllowTcpForwarding yes",
+        "X11Forwarding no",
+        "LogLevel ERROR",
+        "",
+      ].join("\n"),
+    );
+  };
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(sshd, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-    await waitForPort(port, "sshd");
+    const running = spawn(sshd, ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
+    child = running;
+    let stderr = "";
+    running.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<never>((_, reject) => running.once("exit", () => reject(new Error(`sshd exited: ${stderr.trim()}`))));
+    exited.catch(() => {});
+    // The port answering is not enough (another process may hold it): sshd must still be running.
+    await Promise.race([waitForPort(port, "sshd"), exited]);
+    await new Promise((r) => setTimeout(r, 50));
+    if (running.exitCode !== null) await exited;
   };
+  for (let attempt = 1; ; attempt++) {
+    configure(await freePort());
+    try {
+      await start();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use|Cannot bind/.test((err as Error).message)) throw err;
+    }
+  }
   // Connections are served by children of the listener; cutting them leaves it listening.
   const dropConnections = () => {
     if (child?.pid === undefined) return;
@@ -91,7 +111,6 @@ export async function startSshd(sshd: string): Promise<SshServer> {
       running.kill("SIGTERM");
     });
   };
-  await start();
   return {
     host: "127.0.0.1",
     port,
