@@ -47,6 +47,17 @@ function mismatches(db: Database.Database): string[] {
   return storeMismatches(sim, sqliteLookup(db));
 }
 
+/** The store of `home` holds exactly the ground truth, with one error_log row per failure at most. */
+function expectGroundTruth(home: string): void {
+  const db = openDb(home);
+  try {
+    expect(mismatches(db)).toEqual([]);
+    expect(errorLogRepeats(db)).toEqual([]);
+  } finally {
+    db.close();
+  }
+}
+
 function errorLogRepeats(db: Database.Database): unknown[] {
   return db.prepare("SELECT domain, count(*) AS n FROM error_log GROUP BY domain HAVING n > 1").all();
 }
@@ -149,13 +160,7 @@ describe.each([
   it("continues with --new, and the store ends exactly at the ground truth", () => {
     expect(second.code).toBe(0);
     expect(finishedDomains(second.stdout).length).toBe(DOMAINS - afterStop.crawled.length);
-    const db = openDb(home);
-    try {
-      expect(mismatches(db)).toEqual([]);
-      expect(errorLogRepeats(db)).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expectGroundTruth(home);
   });
 });
 
@@ -206,12 +211,6 @@ describe("vmcrawl daemon on the embedded database, stopped by SIGTERM and starte
     // Domains in flight at the stop were abandoned unprinted and unrecorded: crawled once, by the second run.
     expect(twice).toEqual([]);
     expect(new Set(both).size).toBe(DOMAINS);
-    const db = openDb(home);
-    try {
-      expect(mismatches(db)).toEqual([]);
-      expect(errorLogRepeats(db)).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expectGroundTruth(home);
   });
 });

@@ -84,6 +84,13 @@ export function mismatches(sim: Fedisim, lookup: (domain: string) => { raw: Reco
   return sim.scenario.listed.flatMap((spec) => compareStoredWithTruth(lookup(spec.name), spec.truth, spec.family));
 }
 
+/** The same lookup over PostgreSQL (read whole: the scenarios are small). */
+export async function postgresLookup(sql: import("postgres").Sql) {
+  const raw = new Map((await sql`SELECT * FROM raw_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
+  const published = new Map((await sql`SELECT * FROM mastodon_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
+  return (domain: string) => ({ raw: raw.get(domain), published: published.get(domain) });
+}
+
 /** The same lookup over a SQLite file. */
 export function sqliteLookup(db: Database.Database) {
   const raw = db.prepare("SELECT * FROM raw_domains WHERE domain = ?");

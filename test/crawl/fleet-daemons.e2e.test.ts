@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PostgresSettings } from "../../src/config.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import { freshDatabase } from "../support/postgres.ts";
-import { crawlerEnv, finishedDomains, mismatches, requireBinary, type Run, runBinary } from "./e2e.ts";
+import { crawlerEnv, finishedDomains, mismatches, postgresLookup, requireBinary, type Run, runBinary } from "./e2e.ts";
 
 const server = inject("postgres");
 const DOMAINS = 5000;
@@ -87,9 +87,7 @@ describe.skipIf(server === null)(`two daemons sharing ${DOMAINS} domains by leas
   it("leaves PostgreSQL at the ground truth with every lease released and both receipts", async () => {
     const sql = connect();
     try {
-      const raw = new Map((await sql`SELECT * FROM raw_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
-      const published = new Map((await sql`SELECT * FROM mastodon_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
-      expect(mismatches(sim, (d) => ({ raw: raw.get(d), published: published.get(d) }))).toEqual([]);
+      expect(mismatches(sim, await postgresLookup(sql))).toEqual([]);
       expect(await sql`SELECT domain FROM raw_domains WHERE claimed_by IS NOT NULL`).toEqual([]);
       expect(await sql`SELECT domain, count(*)::int FROM error_log GROUP BY domain HAVING count(*) > 1`).toEqual([]);
       expect((await sql`SELECT node_id FROM sync_receipts ORDER BY node_id`).map((r) => String(r.node_id).split("/")[0])).toEqual(["node-a", "node-b"]);

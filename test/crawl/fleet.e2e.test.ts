@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import { PostgresCluster } from "../support/postgres.ts";
 import { type SshServer, startSshd } from "../support/sshd.ts";
-import { crawlerEnv, finishedDomains, mismatches, requireBinary, type Run, runBinary } from "./e2e.ts";
+import { crawlerEnv, finishedDomains, mismatches, postgresLookup, requireBinary, type Run, runBinary } from "./e2e.ts";
 
 const postgresBin = inject("postgresBin");
 const sshdPath = inject("sshd");
@@ -69,11 +69,10 @@ function fleetEnv(home: string, database: string, extra: Record<string, string> 
 async function postgresVersusTruth(database: string): Promise<{ mismatches: string[]; repeatedErrors: unknown[]; errorRows: number }> {
   const sql = connect(database);
   try {
-    const raw = new Map((await sql`SELECT * FROM raw_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
-    const published = new Map((await sql`SELECT * FROM mastodon_domains`).map((r) => [r.domain as string, r as Record<string, unknown>]));
+    const lookup = await postgresLookup(sql);
     const repeatedErrors = await sql`SELECT domain, count(*)::int AS n FROM error_log GROUP BY domain HAVING count(*) > 1`;
     const [{ n }] = (await sql`SELECT count(*)::int AS n FROM error_log`) as unknown as [{ n: number }];
-    return { mismatches: mismatches(sim, (d) => ({ raw: raw.get(d), published: published.get(d) })), repeatedErrors: [...repeatedErrors], errorRows: n };
+    return { mismatches: mismatches(sim, lookup), repeatedErrors: [...repeatedErrors], errorRows: n };
   } finally {
     await sql.end({ timeout: 1 });
   }
