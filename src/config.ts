@@ -207,6 +207,13 @@ const fields = {
     default: () => 24,
     parse: integer(1, 100_000),
   }),
+  VMCRAWL_ERROR_LOG_RETENTION_DAYS: field({
+    group: "Crawling",
+    description: "Days `error_log` rows are kept; the daemon's maintenance removes older ones (and published servers not heard from in 7 days).",
+    defaultText: "`30`",
+    default: () => 30,
+    parse: integer(1, 36_500),
+  }),
   VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: field({
     group: "Crawling",
     description: "Seconds between progress heartbeat lines when not on a terminal.",
@@ -409,6 +416,7 @@ export interface Config {
     readonly domainTimeoutSeconds: number;
     readonly contactUrl: string;
     readonly errorBuffer: number;
+    readonly errorLogRetentionDays: number;
     readonly progressHeartbeatSeconds: number;
     readonly slowDomainSeconds: number;
   };
@@ -655,6 +663,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       domainTimeoutSeconds: v.VMCRAWL_DOMAIN_TIMEOUT,
       contactUrl: v.VMCRAWL_CONTACT_URL,
       errorBuffer: v.VMCRAWL_ERROR_BUFFER,
+      errorLogRetentionDays: v.VMCRAWL_ERROR_LOG_RETENTION_DAYS,
       progressHeartbeatSeconds: v.VMCRAWL_PROGRESS_HEARTBEAT_SECONDS,
       slowDomainSeconds: v.VMCRAWL_SLOW_DOMAIN_SECONDS,
     },

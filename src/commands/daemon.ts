@@ -33,6 +33,7 @@ export default defineCommand({
         log: warn,
         crawl: async (source) => (await session.run(source)).summary,
         recordLocalStatistics: () => void recordStatistics(store.crawl),
+        errorLogRetentionDays: config.crawl.errorLogRetentionDays,
       });
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
       if (fleet === undefined) store.crawl.releaseLeases(session.worker);

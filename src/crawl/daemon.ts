@@ -13,6 +13,9 @@ import { asMaintainer, claimDue, readControl } from "../store/postgres-fleet.ts"
 import type { SqliteStore } from "../store/sqlite.ts";
 import { describe } from "../store/sync.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
+import { PUBLISHED_RETENTION_DAYS, type Pruned, pruneExpired } from "../stats/retention.ts";
+import { queryOn } from "../store/postgres-tx.ts";
+import { count } from "../text.ts";
 import type { FleetNode } from "./fleet.ts";
 import type { RunSource, RunSummary } from "./runner.ts";
 
@@ -35,6 +38,8 @@ export interface DaemonOptions {
   readonly crawl: (source: RunSource) => Promise<RunSummary>;
   /** Records today's statistics locally (embedded mode). */
   readonly recordLocalStatistics: () => void;
+  /** error_log rows older than this are removed by maintenance. */
+  readonly errorLogRetentionDays: number;
   readonly maintenanceEveryMs?: number;
   readonly now?: () => Date;
 }
@@ -129,15 +134,25 @@ async function claimed(options: DaemonOptions): Promise<string[]> {
   return states.map((s) => s.domain);
 }
 
+/** Statistics, then retention: by this process embedded, by one elected node in a fleet. */
 async function maintain(options: DaemonOptions): Promise<void> {
-  if (options.fleet === undefined) {
-    options.recordLocalStatistics();
-    return;
-  }
+  const now = (options.now ?? (() => new Date()))();
+  let pruned: Pruned | undefined;
   try {
-    await asMaintainer(options.fleet.pg.sql, (tx) => recordPostgresStatistics(tx, new Date()));
+    if (options.fleet === undefined) {
+      options.recordLocalStatistics();
+      pruned = await pruneExpired(options.store.query, now, options.errorLogRetentionDays);
+    } else {
+      await asMaintainer(options.fleet.pg.sql, async (tx) => {
+        await recordPostgresStatistics(tx, now);
+        pruned = await pruneExpired(queryOn(tx), now, options.errorLogRetentionDays);
+      });
+    }
   } catch (err) {
     options.log(`daemon: maintenance skipped (${describe(err)})`);
+  }
+  if (pruned !== undefined && (pruned.published > 0 || pruned.errors > 0)) {
+    options.log(`daemon: retention removed ${count(pruned.published, "published server")} not heard from in ${PUBLISHED_RETENTION_DAYS} days and ${count(pruned.errors, "error_log row")} older than ${options.errorLogRetentionDays} days`);
   }
 }
 

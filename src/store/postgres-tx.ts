@@ -11,6 +11,7 @@
  * when the connection is lost, PostgreSQL rolls back on its own.
  */
 import postgres from "postgres";
+import { numberPlaceholders, type Query } from "./queries.ts";
 
 /** A connection inside a transaction: run statements on it, nothing else. */
 export type TxSql = postgres.ReservedSql;
@@ -45,4 +46,9 @@ function connectionLost(err: unknown): boolean {
   if (err instanceof postgres.PostgresError) return err.severity === "FATAL" || err.severity === "PANIC";
   const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
   return (typeof code === "string" && LOST.has(code)) || typeof syscall === "string";
+}
+
+/** Shared query texts (`?` placeholders) run inside a transaction. */
+export function queryOn(tx: TxSql): Query {
+  return async (text, params) => (await tx.unsafe(numberPlaceholders(text), params as never[])) as never;
 }

@@ -55,6 +55,7 @@ function options(store: SqliteStore, overrides: Partial<DaemonOptions>): DaemonO
     log: () => {},
     crawl: fakeCrawl(4, async () => {}, []),
     recordLocalStatistics: () => {},
+    errorLogRetentionDays: 30,
     ...overrides,
   };
 }
@@ -108,10 +109,16 @@ describe("the daemon loop (embedded)", () => {
     expect(log).toEqual(["daemon: nothing due; waiting"]);
   });
 
-  it("runs maintenance (today's statistics) when it drains", async () => {
+  it("runs maintenance when it drains: today's statistics, then retention, said in one line", async () => {
     const store = await storeWith(2);
+    const long = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    store.db.prepare("INSERT INTO mastodon_domains (domain, software_version, timestamp) VALUES ('d000.example', '4.5.2', ?)").run(long);
+    store.db.prepare("INSERT INTO error_log (timestamp, domain, error) VALUES (?, 'd001.example', 'DNS'), (?, 'd001.example', 'DNS')").run(long, long);
     let recorded = 0;
-    await runDaemon(options(store, { recordLocalStatistics: () => void recorded++ }));
+    const log: string[] = [];
+    await runDaemon(options(store, { recordLocalStatistics: () => void recorded++, log: (l) => log.push(l) }));
     expect(recorded).toBe(1);
+    expect(log).toContain("daemon: retention removed 1 published server not heard from in 7 days and 2 error_log rows older than 30 days");
+    expect(store.db.prepare("SELECT count(*) FROM error_log").pluck().get()).toBe(0);
   });
 });
