@@ -16,7 +16,10 @@ export interface DomainName {
   readonly unicode: string;
 }
 
-export type DomainParse = { ok: true; value: DomainName } | { ok: false; reason: string };
+/** Why a name is refused, for counting (fetch reports rejections by code). */
+export type DomainRejection = "empty" | "whitespace" | "scheme" | "path" | "account" | "ip" | "port" | "idn" | "too-long" | "no-dot" | "empty-label" | "label-too-long" | "characters";
+
+export type DomainParse = { ok: true; value: DomainName } | { ok: false; code: DomainRejection; reason: string };
 
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
@@ -25,24 +28,24 @@ const ASCII_LABEL = /^(?!-)[a-z0-9_-]+(?<!-)$/;
 
 export function parseDomain(input: string): DomainParse {
   const trimmed = input.trim();
-  if (trimmed === "") return { ok: false, reason: "it is empty" };
-  if (/\s/.test(trimmed)) return { ok: false, reason: "it contains whitespace" };
-  if (trimmed.includes("://")) return { ok: false, reason: "give the domain name only, without a scheme such as https://" };
-  if (/[/?#]/.test(trimmed)) return { ok: false, reason: "give the domain name only, without a path" };
-  if (trimmed.includes("@")) return { ok: false, reason: "it contains '@' (give a domain, not an account)" };
-  if (isIP(trimmed.replace(/^\[|\]$/g, "")) !== 0) return { ok: false, reason: "it is an IP address, not a domain name" };
-  if (trimmed.includes(":")) return { ok: false, reason: "give the domain name only, without a port" };
+  if (trimmed === "") return { ok: false, code: "empty", reason: "it is empty" };
+  if (/\s/.test(trimmed)) return { ok: false, code: "whitespace", reason: "it contains whitespace" };
+  if (trimmed.includes("://")) return { ok: false, code: "scheme", reason: "give the domain name only, without a scheme such as https://" };
+  if (/[/?#]/.test(trimmed)) return { ok: false, code: "path", reason: "give the domain name only, without a path" };
+  if (trimmed.includes("@")) return { ok: false, code: "account", reason: "it contains '@' (give a domain, not an account)" };
+  if (isIP(trimmed.replace(/^\[|\]$/g, "")) !== 0) return { ok: false, code: "ip", reason: "it is an IP address, not a domain name" };
+  if (trimmed.includes(":")) return { ok: false, code: "port", reason: "give the domain name only, without a port" };
 
   const name = trimmed.toLowerCase().replace(/\.$/, "");
   const ascii = domainToASCII(name);
-  if (ascii === "") return { ok: false, reason: "it is not a valid internationalised domain name" };
-  if (ascii.length > MAX_NAME_LENGTH) return { ok: false, reason: `it is longer than ${MAX_NAME_LENGTH} characters` };
+  if (ascii === "") return { ok: false, code: "idn", reason: "it is not a valid internationalised domain name" };
+  if (ascii.length > MAX_NAME_LENGTH) return { ok: false, code: "too-long", reason: `it is longer than ${MAX_NAME_LENGTH} characters` };
   const labels = ascii.split(".");
-  if (labels.length < 2) return { ok: false, reason: "it has no dot (a public domain such as example.social is expected)" };
+  if (labels.length < 2) return { ok: false, code: "no-dot", reason: "it has no dot (a public domain such as example.social is expected)" };
   for (const label of labels) {
-    if (label.length === 0) return { ok: false, reason: "it has an empty label (two dots in a row)" };
-    if (label.length > MAX_LABEL_LENGTH) return { ok: false, reason: `a label is longer than ${MAX_LABEL_LENGTH} characters` };
-    if (!ASCII_LABEL.test(label)) return { ok: false, reason: `the label "${label}" has characters a domain cannot have` };
+    if (label.length === 0) return { ok: false, code: "empty-label", reason: "it has an empty label (two dots in a row)" };
+    if (label.length > MAX_LABEL_LENGTH) return { ok: false, code: "label-too-long", reason: `a label is longer than ${MAX_LABEL_LENGTH} characters` };
+    if (!ASCII_LABEL.test(label)) return { ok: false, code: "characters", reason: `the label "${label}" has characters a domain cannot have` };
   }
   return { ok: true, value: { name, ascii, unicode: domainToUnicode(ascii) } };
 }
