@@ -19,6 +19,7 @@ import { isIP } from "node:net";
 import { parseEnv } from "node:util";
 import { ConfigError } from "./errors.ts";
 import { type Cidr, formatCidr, parseCidr } from "./net/cidr.ts";
+import { parseDomain } from "./net/domain.ts";
 
 // --- the table ---------------------------------------------------------------
 
@@ -337,6 +338,27 @@ const fields = {
     default: () => 100,
     parse: integer(0, 1_000_000_000),
   }),
+  VMCRAWL_FETCH_SEED: field({
+    group: "Fetch",
+    description: "Server `fetch` asks first when no Mastodon server is known yet (an empty database).",
+    defaultText: "`vmst.io`",
+    default: () => "vmst.io",
+    parse: domainName,
+  }),
+  VMCRAWL_MAX_PEERS_SIZE: field({
+    group: "Fetch",
+    description: "Largest peers list read, in decoded bytes (read as a stream, so memory stays small); a larger one is cut there and counted as truncated.",
+    defaultText: "`67108864` (64 MiB, about 3 million names)",
+    default: () => 67_108_864,
+    parse: integer(1024, 1_073_741_824),
+  }),
+  VMCRAWL_TLD_URL: field({
+    group: "Fetch",
+    description: "Where the IANA list of top-level domains is read (weekly; the copy in the database is used when it cannot be read).",
+    defaultText: "`https://data.iana.org/TLD/tlds-alpha-by-domain.txt`",
+    default: () => "https://data.iana.org/TLD/tlds-alpha-by-domain.txt",
+    parse: httpsUrl,
+  }),
 
   VMCRAWL_VERSION_REFRESH_INTERVAL: field({
     group: "Versions",
@@ -436,7 +458,7 @@ export interface Config {
     readonly retryJitterMs: number;
     readonly retryMaxTotalDelayMs: number;
   };
-  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number };
+  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string };
   readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
   readonly versions: { readonly refreshIntervalSeconds: number };
   readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
@@ -683,7 +705,14 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       retryJitterMs: v.VMCRAWL_DNS_RETRY_JITTER_MS,
       retryMaxTotalDelayMs: v.VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS,
     },
-    fetch: { limit: v.VMCRAWL_FETCH_LIMIT, offset: v.VMCRAWL_FETCH_OFFSET, minActive: v.VMCRAWL_FETCH_MIN_ACTIVE },
+    fetch: {
+      limit: v.VMCRAWL_FETCH_LIMIT,
+      offset: v.VMCRAWL_FETCH_OFFSET,
+      minActive: v.VMCRAWL_FETCH_MIN_ACTIVE,
+      seed: v.VMCRAWL_FETCH_SEED,
+      maxPeersBytes: v.VMCRAWL_MAX_PEERS_SIZE,
+      tldUrl: v.VMCRAWL_TLD_URL,
+    },
     fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
     versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL },
     api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
@@ -746,6 +775,12 @@ function hostName(raw: string): string {
   if (isIP(bare) !== 0) return bare;
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(text)) throw new Expected("a host name or IP address");
   return text;
+}
+
+function domainName(raw: string): string {
+  const parsed = parseDomain(raw);
+  if (!parsed.ok) throw new Expected(`a domain name such as vmst.io (${parsed.reason})`);
+  return parsed.value.name;
 }
 
 function httpsUrl(raw: string): string {

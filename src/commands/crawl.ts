@@ -106,7 +106,8 @@ async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, run
   }
 }
 
-function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
+/** A menu option's selection as a crawl source (also `fetch`: option 0 crawls what it found). */
+export function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
   const label = `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`;
   return selectionSource({
     store,

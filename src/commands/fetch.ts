@@ -1,24 +1,132 @@
-/** `vmcrawl fetch`: discover new domains from the peer lists of known Mastodon servers. */
+/**
+ * `vmcrawl fetch`: discover new domains from the peer lists of known Mastodon
+ * servers (seed README "fetch", reference §10), then crawl the new ones once.
+ * One line per source server as it finishes, a heartbeat while lists are
+ * read, and a summary with every rejection reason counted.
+ */
 import { defineCommand } from "citty";
-import { NotAvailableError } from "../errors.ts";
+import { VmcrawlError } from "../errors.ts";
+import { createHttpClient } from "../net/index.ts";
+import { runFetch, type FetchSummary } from "../peers/run.ts";
 import { parseFetchRequest } from "../peers/selection.ts";
+import { peerSources } from "../peers/sources.ts";
+import { loadTlds, TldUnavailable } from "../peers/tlds.ts";
+import { printable, count } from "../text.ts";
+import { ROBOTS_TOKEN } from "../version.ts";
+import { finishFleetRun, menuSource } from "./crawl.ts";
+import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
 
 export default defineCommand({
   meta: {
     name: "fetch",
-    description: "Discover new domains from the peer lists of known Mastodon servers (not available yet)",
+    description: "Discover new domains from the peer lists of known Mastodon servers, then crawl the new ones",
   },
   args: {
     target: { type: "string", valueHint: "domain", description: "Fetch peers from this one server (not with --limit, --offset, --random)" },
     limit: { type: "string", valueHint: "N", description: "Number of source servers, largest first (default VMCRAWL_FETCH_LIMIT, 10)" },
     offset: { type: "string", valueHint: "N", description: "Skip this many of the largest servers (default VMCRAWL_FETCH_OFFSET, 0; not with --random)" },
     random: { type: "boolean", description: "Pick source servers at random (with --limit only)" },
+    "no-crawl": { type: "boolean", description: "Only add the new domains; do not crawl them now" },
   },
-  run(context) {
+  async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
-    parseFetchRequest(context.args, { limit: config.fetch.limit, offset: config.fetch.offset });
-    throw new NotAvailableError("fetch (peer discovery)");
+    const request = parseFetchRequest(context.args, { limit: config.fetch.limit, offset: config.fetch.offset });
+    const out = (line: string) => runtime.io.stdout.write(`${line}\n`);
+    await withCrawlSession(runtime, config, async (session) => {
+      const { store, fleet, warn } = session;
+      const stage = fleet !== undefined;
+      const http = createHttpClient(config);
+      let summary: FetchSummary;
+      try {
+        const tlds = await loadTlds(store.peers.tldCache(), http, config.fetch.tldUrl, new Date(), { signal: session.stop }).catch((err: unknown) => {
+          if (err instanceof TldUnavailable) throw new VmcrawlError("STORE", err.message);
+          throw err;
+        });
+        if (tlds.warning) warn(tlds.warning);
+        // In a fleet the servers worth asking are PostgreSQL's; the staging file's own list when it is away.
+        const query = fleet?.online ? fleet.pg.query : store.query;
+        const sources = await peerSources(query, request, { minActive: config.fetch.minActive, seed: config.fetch.seed });
+        if (sources.domains.length === 0) {
+          warn(`no published Mastodon server has more than ${config.fetch.minActive} monthly active users and still shares peers (VMCRAWL_FETCH_MIN_ACTIVE); nothing to fetch`);
+          return;
+        }
+        if (sources.bootstrap) warn(`no Mastodon server is known yet: starting from ${sources.domains[0]} (VMCRAWL_FETCH_SEED)`);
+        const started = Date.now();
+        let done = 0;
+        let entries = 0;
+        const reading = new Map<string, number>();
+        const heartbeat = setInterval(() => {
+          const inFlight = [...reading.values()].reduce((a, b) => a + b, 0);
+          out(`${new Date().toISOString()} heartbeat: fetch ${done}/${sources.domains.length} servers, ${(entries + inFlight).toLocaleString("en")} entries read`);
+        }, config.crawl.progressHeartbeatSeconds * 1000);
+        try {
+          summary = await runFetch({
+            sources: sources.domains,
+            concurrency: Math.min(config.crawl.maxThreads, 16),
+            source: {
+              http,
+              robotsToken: ROBOTS_TOKEN,
+              rules: { tlds: tlds.tlds, hardDni: store.crawl.hardDni() },
+              maxBytes: config.fetch.maxPeersBytes,
+              timeoutMs: Math.max(config.crawl.domainTimeoutSeconds, config.http.timeoutSeconds) * 1000,
+              insert: (domains) => store.crawl.insertDomains(domains, { stage }),
+            },
+            setPolled: (domain, polled) => store.peers.setPolled(domain, polled, { stage }),
+            signal: session.stop,
+            events: {
+              progress: (source, n) => reading.set(source, n),
+              finish: (source, result, ms) => {
+                reading.delete(source);
+                done++;
+                if (result.status !== "invalid") entries += result.entries;
+                out(`${new Date().toISOString()} ${printable(source)} ${describeSource(result)} (${(ms / 1000).toFixed(1)} s)`);
+              },
+            },
+          });
+        } finally {
+          clearInterval(heartbeat);
+        }
+        runtime.io.stderr.write(`${summaryLine(summary, (Date.now() - started) / 1000)}\n`);
+      } finally {
+        await http.close();
+      }
+      if (summary.interrupted) {
+        if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+        throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: 130 });
+      }
+      if (context.args["no-crawl"] !== true && summary.added > 0) {
+        const crawl = await session.run(menuSource(0, store.crawl, warn));
+        runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
+        if (crawl.summary.interrupted) {
+          if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+          throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: 130 });
+        }
+      }
+      if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+    });
   },
 });
+
+function describeSource(result: Parameters<Parameters<typeof runFetch>[0]["events"]["finish"]>[1]): string {
+  switch (result.status) {
+    case "invalid":
+      return `skipped: ${result.reason}`;
+    case "ok": {
+      const rejected = result.rejected.total === 0 ? "" : `, ${result.rejected.total} rejected (${result.rejected.describe()})`;
+      const cut = result.truncated ? "; the list was cut at VMCRAWL_MAX_PEERS_SIZE" : "";
+      return `${result.entries} peers: ${result.added} new, ${result.admitted - result.added} known${rejected}${cut}`;
+    }
+    case "refused":
+      return `no peers: ${result.reason} (not asked again by untargeted runs)`;
+    case "failed":
+      return `failed: ${result.reason} (asked again next time)`;
+  }
+}
+
+function summaryLine(s: FetchSummary, seconds: number): string {
+  const rejected = s.rejected.total === 0 ? "none rejected" : `${s.rejected.total} rejected: ${s.rejected.describe()}`;
+  const servers = [`${s.ok} answered`, s.refused > 0 ? `${s.refused} without peers` : "", s.failed > 0 ? `${s.failed} failed` : "", s.truncated > 0 ? `${s.truncated} cut at the size limit` : ""].filter(Boolean).join(", ");
+  return `vmcrawl: fetched peers from ${count(s.sources, "server")} in ${seconds.toFixed(1)} s (${servers}): ${s.entries} entries, ${count(s.added, "new domain")}, ${s.admitted - s.added} known, ${rejected}`;
+}

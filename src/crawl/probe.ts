@@ -15,7 +15,8 @@ import { deadline } from "../net/deadline.ts";
 import type { Failure } from "../net/failure.ts";
 import type { Attempt, FetchResult, HttpClient } from "../net/http.ts";
 import type { DomainName } from "../net/domain.ts";
-import { isAllowed, parseRobots, type RobotsRule, rulesFor } from "../net/robots.ts";
+import { isAllowed, type RobotsRule } from "../net/robots.ts";
+import { fetchRobotsRules } from "./robots-rules.ts";
 import { cleanVersion, type VersionContext } from "../versions/clean.ts";
 import { backendFromHostMeta, backendFromWebfinger, hostOf } from "./discovery.ts";
 import { parseLenientJson } from "./json.ts";
@@ -62,8 +63,6 @@ interface ErrorStop {
 }
 type Stop = ErrorStop | { readonly stop: "matrix" };
 
-const ROBOTS_REDIRECTS = 5; // RFC 9309 §2.3.1.2
-const ALL_ALLOWED: readonly RobotsRule[] = [];
 
 export async function probe(domain: DomainName, deps: ProbeDeps): Promise<ProbeOutcome> {
   const limit = deadline(deps.deadlineMs, deps.signal);
@@ -294,19 +293,15 @@ class ProbeRun {
   }
 
   private async fetchRobots(host: string): Promise<readonly RobotsRule[] | ErrorStop> {
-    const result = await this.deps.http.fetch(`https://${host}/robots.txt`, { signal: this.deadline, accept: "text/plain, */*;q=0.1", maxRedirects: ROBOTS_REDIRECTS });
-    for (const attempt of result.attempts) this.requests.push({ endpoint: "robots_txt", ...attempt });
-    if (!result.ok) {
-      // Too many redirects: RFC 9309 lets us treat robots.txt as unavailable, which allows everything.
-      if (result.failure.cause === "REDIRECT") return ALL_ALLOWED;
-      return this.fail(result.failure.errorClass, result.failure.cause, "robots_txt", result.failure.reason);
-    }
-    const { status } = result;
-    if ((HARD_FAIL_STATUSES as readonly number[]).includes(status)) return this.fail("HARD", String(status), "robots_txt", `HTTP ${status} on /robots.txt`);
-    // 5xx (and 429) mean "do not crawl now": a retryable error, not an opt-out (RFC 9309 §2.3.1.4).
-    if (status >= 500 || status === 429) return this.fail(httpClass(status), String(status), "robots_txt", `robots.txt unreachable (HTTP ${status}): not crawling now`);
-    if (status >= 300) return ALL_ALLOWED; // other 4xx, and unfollowed 3xx: no rules
-    return rulesFor(parseRobots(result.body.toString("utf8")), this.deps.robotsToken);
+    const answer = await fetchRobotsRules(this.deps.http, host, {
+      signal: this.deadline,
+      token: this.deps.robotsToken,
+      onAttempts: (attempts) => {
+        for (const attempt of attempts) this.requests.push({ endpoint: "robots_txt", ...attempt });
+      },
+    });
+    if (!answer.ok) return this.fail(answer.failure.errorClass, answer.failure.cause, "robots_txt", answer.failure.reason);
+    return answer.rules;
   }
 }
 

@@ -62,6 +62,28 @@ export interface FetchOptions {
   readonly maxRedirects?: number;
   /** Checked before every request, redirects included (robots.txt); a failure stops there. */
   readonly beforeRequest?: (url: URL) => Promise<Failure | undefined>;
+  /** This request's limit on decoded body bytes. @default the client's maxResponseBytes */
+  readonly maxBytes?: number;
+  /** This request's time limit, connect to last byte. @default the client's timeoutMs */
+  readonly timeoutMs?: number;
+  /**
+   * Chooses, from the final response's status and headers, a sink that takes its decoded body
+   * chunk by chunk instead of collecting it (`body` is then empty), so a large answer is read in
+   * constant memory; undefined collects the body as usual. A sink throwing BodyRejected stops
+   * the request with that failure.
+   */
+  readonly sink?: (response: { readonly status: number; readonly headers: Readonly<Record<string, string>> }) => ((chunk: Buffer) => void) | undefined;
+}
+
+/** Thrown by a sink that refuses the body it is given (the request fails with `failure`). */
+export class BodyRejected extends Error {
+  readonly failure: Failure;
+
+  constructor(failure: Failure) {
+    super(failure.reason);
+    this.name = "BodyRejected";
+    this.failure = failure;
+  }
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -172,7 +194,9 @@ export class HttpClient {
   private async once(url: URL, agent: Dispatcher, http1: boolean, options: FetchOptions): Promise<{ result: FetchResult; attempt: Attempt }> {
     const started = performance.now();
     const release = await this.limit.acquire(url.hostname);
-    const limit = deadline(this.options.timeoutMs, options.signal);
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const maxBytes = options.maxBytes ?? this.options.maxResponseBytes;
+    const limit = deadline(timeoutMs, options.signal);
     const signal = limit.signal;
     let status: number | undefined;
     try {
@@ -191,15 +215,15 @@ export class HttpClient {
       const headers = flatHeaders(res.headers);
       const declared = Number(headers["content-length"]);
       const encoding = (headers["content-encoding"] ?? "identity").trim().toLowerCase();
-      if ((encoding === "identity" || encoding === "") && declared > this.options.maxResponseBytes) {
+      if ((encoding === "identity" || encoding === "") && declared > maxBytes) {
         res.body.destroy();
-        throw new NetError("VMCRAWL_SIZE", `response of ${declared} bytes is over the ${this.options.maxResponseBytes}-byte limit`);
+        throw new NetError("VMCRAWL_SIZE", `response of ${declared} bytes is over the ${maxBytes}-byte limit`);
       }
-      const body = REDIRECTS.has(status) ? await discard(res.body) : await readLimited(res.body, DECODERS[encoding], this.options.maxResponseBytes, signal);
+      const body = REDIRECTS.has(status) ? await discard(res.body) : await readLimited(res.body, DECODERS[encoding], maxBytes, signal, options.sink?.({ status, headers }));
       const attempt = { url: url.href, protocol: this.protocolOf(url, http1), status, ms: Math.round(performance.now() - started) };
       return { result: { ok: true, status, headers, body, url, attempts: [] }, attempt };
     } catch (err) {
-      const failure = classifyError(this.deadlineError(err, limit, options.signal));
+      const failure = err instanceof BodyRejected ? err.failure : classifyError(this.deadlineError(err, limit, options.signal, timeoutMs));
       const attempt = { url: url.href, protocol: this.protocolOf(url, http1), ms: Math.round(performance.now() - started), error: failure.reason, ...(status === undefined ? {} : { status }) };
       return { result: { ok: false, failure, attempts: [] }, attempt };
     } finally {
@@ -209,8 +233,8 @@ export class HttpClient {
   }
 
   /** An abort is a timeout: ours (this request) or the caller's (the domain's deadline). */
-  private deadlineError(err: unknown, limit: Deadline, domain: AbortSignal | undefined): unknown {
-    if (limit.expired) return new NetError("VMCRAWL_TIMEOUT", `no complete answer within ${this.options.timeoutMs / 1000} s`);
+  private deadlineError(err: unknown, limit: Deadline, domain: AbortSignal | undefined, timeoutMs: number): unknown {
+    if (limit.expired) return new NetError("VMCRAWL_TIMEOUT", `no complete answer within ${timeoutMs / 1000} s`);
     if (domain?.aborted) return new NetError("VMCRAWL_DEADLINE", "the domain's time ran out");
     return err;
   }
@@ -298,8 +322,8 @@ export class HttpClient {
   }
 }
 
-/** Reads a body to the end, decoded, failing past `limit` decoded bytes. */
-async function readLimited(body: NodeJS.ReadableStream, decoder: (() => NodeJS.ReadWriteStream) | undefined, limit: number, signal: AbortSignal): Promise<Buffer> {
+/** Reads a body to the end, decoded, failing past `limit` decoded bytes; into `sink` when given, else collected. */
+async function readLimited(body: NodeJS.ReadableStream, decoder: (() => NodeJS.ReadWriteStream) | undefined, limit: number, signal: AbortSignal, sink?: (chunk: Buffer) => void): Promise<Buffer> {
   let source: AsyncIterable<Buffer> = body as AsyncIterable<Buffer>;
   if (decoder !== undefined) {
     // The decoder is read directly below; pipeline only carries errors and teardown between the two.
@@ -309,15 +333,18 @@ async function readLimited(body: NodeJS.ReadableStream, decoder: (() => NodeJS.R
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of source) {
-    size += chunk.length;
-    if (size > limit) {
-      (body as { destroy?: () => void }).destroy?.();
-      throw new NetError("VMCRAWL_SIZE", `response body is over the ${limit}-byte limit`);
+  try {
+    for await (const chunk of source) {
+      size += chunk.length;
+      if (size > limit) throw new NetError("VMCRAWL_SIZE", `response body is over the ${limit}-byte limit`);
+      if (sink === undefined) chunks.push(chunk);
+      else sink(chunk);
     }
-    chunks.push(chunk);
+  } catch (err) {
+    (body as { destroy?: () => void }).destroy?.();
+    throw err;
   }
-  return Buffer.concat(chunks, size);
+  return sink === undefined ? Buffer.concat(chunks, size) : Buffer.alloc(0);
 }
 
 async function discard(body: { dump?: (o?: { limit: number }) => Promise<void>; destroy(): void }): Promise<Buffer> {

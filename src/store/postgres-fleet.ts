@@ -41,8 +41,11 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
 
     const newDomains = new Set<string>();
     const outcomes: Extract<StagedChange, { kind: "outcome" }>[] = [];
+    // Whether fetch still asks a server for peers: the last word in the batch counts.
+    const peers = new Map<string, boolean>();
     for (const { change } of fresh) {
       if (change.kind === "domains") for (const d of change.domains) newDomains.add(d);
+      else if (change.kind === "peers") peers.set(change.domain, change.polled);
       else {
         outcomes.push(change);
         if (change.addDomain !== undefined) newDomains.add(change.addDomain);
@@ -65,6 +68,11 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
       statements.push(tx`INSERT INTO raw_domains (domain) SELECT unnest(${[...newDomains]}::text[]) ON CONFLICT (domain) DO NOTHING`);
     }
     if (last.length > 0) statements.push(...outcomeStatements(tx, last));
+    if (peers.size > 0) {
+      statements.push(
+        tx`UPDATE raw_domains r SET peers = x.polled FROM unnest(${[...peers.keys()]}::text[], ${[...peers.values()]}::bool[]) AS x(domain, polled) WHERE r.domain = x.domain`,
+      );
+    }
     const errors = outcomes.flatMap((o) =>
       o.error === undefined
         ? []

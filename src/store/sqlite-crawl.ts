@@ -64,7 +64,9 @@ export type StagedChange =
       /** An alias's canonical domain, to be crawled in its own right. */
       readonly addDomain?: string;
     }
-  | { readonly kind: "domains"; readonly domains: readonly string[] };
+  | { readonly kind: "domains"; readonly domains: readonly string[] }
+  /** Whether `fetch` still asks this server for peers (false after a lasting refusal). */
+  | { readonly kind: "peers"; readonly domain: string; readonly polled: boolean; readonly at: string };
 
 export class SqliteCrawlStore {
   private readonly db: Database.Database;
@@ -137,9 +139,10 @@ export class SqliteCrawlStore {
     const insert = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
     const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('domains', ?)");
     return this.db.transaction(() => {
-      const added = domains.reduce((n, d) => n + insert.run(d).changes, 0);
-      if (options.stage && domains.length > 0) stage.run(JSON.stringify({ kind: "domains", domains } satisfies StagedChange));
-      return added;
+      const added = domains.filter((d) => insert.run(d).changes > 0);
+      // Only what is new here: a domain this file already had was staged when it arrived.
+      if (options.stage && added.length > 0) stage.run(JSON.stringify({ kind: "domains", domains: added } satisfies StagedChange));
+      return added.length;
     })();
   }
 

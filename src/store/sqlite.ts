@@ -13,6 +13,7 @@ import { MIGRATIONS_TABLE, type AppliedMigration, type MigrationReport, migratio
 import { migrations } from "./migrations.ts";
 import { sqliteNativeBinding } from "./native.ts";
 import { SqliteCrawlStore } from "./sqlite-crawl.ts";
+import { SqlitePeersStore } from "./sqlite-peers.ts";
 import { SqliteStaging } from "./sqlite-staging.ts";
 import { describeDomain, loadVersionContext, type Query } from "./queries.ts";
 import { BOOLEAN_COLUMNS, type DomainReport, type Row, type Store, type Value } from "./types.ts";
@@ -32,6 +33,8 @@ export class SqliteStore implements Store {
   readonly crawl: SqliteCrawlStore;
   /** Fleet mode: the outbox, local settings and the replica of PostgreSQL's data. */
   readonly staging: SqliteStaging;
+  /** fetch: the TLD list and which servers are still asked for peers. */
+  readonly peers: SqlitePeersStore;
 
   constructor(path: string, options: SqliteOptions) {
     this.location = path;
@@ -56,6 +59,7 @@ export class SqliteStore implements Store {
     }
     this.crawl = new SqliteCrawlStore(this.db);
     this.staging = new SqliteStaging(this.db);
+    this.peers = new SqlitePeersStore(this.db);
   }
 
   async migrate(): Promise<MigrationReport> {

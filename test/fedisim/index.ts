@@ -34,6 +34,8 @@ export interface FedisimOptions {
   readonly dir?: string;
   /** Keep a request log (tests of courtesy); off for large benchmarks. @default true */
   readonly logRequests?: boolean;
+  /** Plain file hosts beside the scenario (host → path → body), such as a TLD list: what the crawler reads from outside sources. */
+  readonly files?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export interface Fedisim extends AsyncDisposable {
@@ -64,7 +66,8 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, authorities.trusted.certPem);
   const requests = new RequestLog({ limit: options.logRequests === false ? 0 : undefined });
-  const lookup = (ascii: string) => scenario.byAscii.get(ascii);
+  const fileHosts = new Map(Object.entries(options.files ?? {}).map(([host, files]) => [host, fileHost(host, files)]));
+  const lookup = (ascii: string) => scenario.byAscii.get(ascii) ?? fileHosts.get(ascii);
   const groups = certificateGroups(scenario.byAscii.values());
   const certificateGroup = (ascii: string) => groups.get(ascii) ?? { id: `single ${ascii}`, names: [ascii] };
 
@@ -113,6 +116,22 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
     },
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+function fileHost(host: string, files: Readonly<Record<string, string>>): DomainSpec {
+  return {
+    name: host,
+    ascii: host,
+    family: "files",
+    dns: "ok",
+    address: "main",
+    tls: "ok",
+    latencyMs: 0,
+    robots: { status: 404, body: "" },
+    nodeinfo: "absent",
+    files,
+    truth: { domain: host, kind: "error", round_trips: 0 },
   };
 }
 

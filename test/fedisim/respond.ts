@@ -56,6 +56,10 @@ export function endpointOf(path: string): Endpoint | undefined {
 
 export function respond(spec: DomainSpec, request: Request): Reply {
   const [path = "", query = ""] = request.target.split("?", 2);
+  if (spec.files !== undefined) {
+    const file = spec.files[path];
+    return file === undefined ? notFound() : { type: "body", status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: file };
+  }
   const endpoint = endpointOf(path);
   const fault = spec.fault;
   // Half the domains get a stream reset, half a GOAWAY.

@@ -89,6 +89,8 @@ export interface DomainSpec {
   /** Peers served at /api/v1/instance/peers; `generated` streams that many synthetic names. */
   readonly peers?: { readonly list: readonly unknown[] } | { readonly generated: number };
   readonly fault?: { readonly at: Endpoint | "all"; readonly fault: Fault };
+  /** A plain file host (a TLD list, a DNI export): these paths answer 200 text/plain, anything else 404. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly truth: Truth;
 }
 

@@ -1,0 +1,98 @@
+/**
+ * The TLD list: parsed strictly, read from its source through the crawler's own HTTP client
+ * (a fedisim file host here, never the internet), stored, reused for a week, and kept when
+ * the source fails or answers something that is not the list.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import type { HttpClient } from "../../src/net/http.ts";
+import { createHttpClient } from "../../src/net/index.ts";
+import { loadTlds, parseTldList, TLD_MAX_AGE_MS, TldUnavailable } from "../../src/peers/tlds.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+
+const IANA = "# Version 2026112300, Last Updated Mon Nov 23 07:07:01 2026 UTC\nAAA\nCOM\nSOCIAL\nXN--P1AI\nARPA\n";
+let sim: Fedisim;
+let http: HttpClient;
+const url = (path: string) => `https://tlds.fedisim.test/${path}`;
+
+beforeAll(async () => {
+  sim = await startFedisim(generateScenario({ domains: 4, seed: 5 }), { files: { "tlds.fedisim.test": { "/good.txt": IANA, "/html.txt": "<!DOCTYPE html><html><body>Not Found</body></html>" } } });
+  const { config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv }, cwd: sim.dir });
+  http = createHttpClient(config);
+});
+
+afterAll(async () => {
+  await http?.close();
+  await sim?.close();
+});
+
+async function freshStore(): Promise<SqliteStore> {
+  const store = new SqliteStore(":memory:", { cacheDir: sim.dir });
+  await store.migrate();
+  return store;
+}
+
+function requestsFor(path: string): number {
+  return sim.requests.records.filter((r) => r.host === "tlds.fedisim.test" && r.target === path).length;
+}
+
+describe("parseTldList", () => {
+  it("reads the IANA format: comments skipped, lower-cased, arpa left out", () => {
+    expect(parseTldList(IANA)).toEqual({ ok: true, tlds: ["aaa", "com", "social", "xn--p1ai"] });
+  });
+
+  it.each([
+    ["<!DOCTYPE html>\n<html>", /line 1 is not a top-level domain: "<!DOCTYPE html>"/],
+    ["COM\nnot a tld\n", /line 2 is not a top-level domain/],
+    ["# only a comment\n", /it lists no top-level domains/],
+  ])("refuses %j", (text, reason) => {
+    const parsed = parseTldList(text);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toMatch(reason);
+  });
+});
+
+describe("loadTlds", () => {
+  it("downloads when nothing is stored, stores it, and uses the stored copy for a week without asking again", async () => {
+    const store = await freshStore();
+    const now = new Date("2026-11-23T12:00:00.000Z");
+    const before = requestsFor("/good.txt");
+    const first = await loadTlds(store.peers.tldCache(), http, url("good.txt"), now);
+    expect(first.source).toBe("download");
+    expect([...first.tlds].sort()).toEqual(["aaa", "com", "social", "xn--p1ai"]);
+    const later = new Date(now.getTime() + TLD_MAX_AGE_MS - 60_000);
+    expect((await loadTlds(store.peers.tldCache(), http, url("good.txt"), later)).source).toBe("cache");
+    expect(requestsFor("/good.txt")).toBe(before + 1);
+    const stale = new Date(now.getTime() + TLD_MAX_AGE_MS + 60_000);
+    expect((await loadTlds(store.peers.tldCache(), http, url("good.txt"), stale)).source).toBe("download");
+    expect(requestsFor("/good.txt")).toBe(before + 2);
+    await store.close();
+  });
+
+  it("keeps the stored copy, with a warning, when the source fails or answers something else", async () => {
+    const store = await freshStore();
+    const stored = new Date("2026-01-01T00:00:00.000Z");
+    store.peers.tldCache().replace(["com", "social"], stored.toISOString());
+    const now = new Date("2026-11-23T12:00:00.000Z");
+    for (const [path, why] of [
+      ["missing.txt", /HTTP 404/],
+      ["html.txt", /line 1 is not a top-level domain/],
+    ] as const) {
+      const list = await loadTlds(store.peers.tldCache(), http, url(path), now);
+      expect(list.source).toBe("stale-cache");
+      expect([...list.tlds].sort()).toEqual(["com", "social"]);
+      expect(list.warning).toMatch(why);
+      expect(list.warning).toContain("using the copy from 2026-01-01T00:00:00.000Z");
+    }
+    expect(store.peers.tldCache().read()).toEqual({ tlds: expect.arrayContaining(["com", "social"]), updatedAt: stored.toISOString() });
+    await store.close();
+  });
+
+  it("fails with a message naming the URL when there is no source and no copy", async () => {
+    const store = await freshStore();
+    await expect(loadTlds(store.peers.tldCache(), http, url("missing.txt"), new Date())).rejects.toThrow(TldUnavailable);
+    await expect(loadTlds(store.peers.tldCache(), http, url("missing.txt"), new Date())).rejects.toThrow(/the TLD list at https:\/\/tlds\.fedisim\.test\/missing\.txt could not be read \(HTTP 404\) and no copy is stored/);
+    await store.close();
+  });
+});
