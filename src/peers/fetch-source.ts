@@ -114,30 +114,27 @@ export async function fetchPeersOf(source: DomainName, deps: SourceDeps): Promis
           }
         : undefined,
   });
-  try {
-    if (!result.ok) {
-      const { failure } = result;
-      // An opt-out (robots.txt disallows, or a hard-fail status on it) lasts; a robots.txt we could not read now does not.
-      if (fromRobots.has(failure)) return { status: failure.errorClass === "ROBOT" || failure.errorClass === "HARD" ? "refused" : "failed", reason: failure.reason, ...counts() };
-      if (failure.errorClass === "SIZE") return { status: "ok", truncated: true, ...counts() };
-      if (failure.errorClass === "JSON") return { status: "refused", reason: failure.reason, ...counts() };
-      return { status: "failed", reason: failure.reason, ...counts() };
-    }
-    const { status } = result;
-    if (status >= 200 && status < 300) {
-      try {
-        parser.end();
-      } catch (err) {
-        if (!(err instanceof JsonArrayError)) throw err;
-        return { status: "refused", reason: `not a JSON array of names: ${err.message}`, ...counts() };
-      }
-      return { status: "ok", truncated: false, ...counts() };
-    }
-    if (REFUSING_STATUSES.has(status)) return { status: "refused", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
-    if (status === 429 || status >= 500) return { status: "failed", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
-    return { status: "refused", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
-  } finally {
-    // Whatever was admitted before a failure is kept: each name stood on its own.
-    flush();
+  // Whatever was admitted is kept, also when the list failed part way: each name stood on its own.
+  flush();
+  if (!result.ok) {
+    const { failure } = result;
+    // An opt-out (robots.txt disallows, or a hard-fail status on it) lasts; a robots.txt we could not read now does not.
+    if (fromRobots.has(failure)) return { status: failure.errorClass === "ROBOT" || failure.errorClass === "HARD" ? "refused" : "failed", reason: failure.reason, ...counts() };
+    if (failure.errorClass === "SIZE") return { status: "ok", truncated: true, ...counts() };
+    if (failure.errorClass === "JSON") return { status: "refused", reason: failure.reason, ...counts() };
+    return { status: "failed", reason: failure.reason, ...counts() };
   }
+  const { status } = result;
+  if (status >= 200 && status < 300) {
+    try {
+      parser.end();
+    } catch (err) {
+      if (!(err instanceof JsonArrayError)) throw err;
+      return { status: "refused", reason: `not a JSON array of names: ${err.message}`, ...counts() };
+    }
+    return { status: "ok", truncated: false, ...counts() };
+  }
+  if (REFUSING_STATUSES.has(status)) return { status: "refused", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
+  if (status === 429 || status >= 500) return { status: "failed", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
+  return { status: "refused", reason: `HTTP ${status} on ${PEERS_PATH}`, ...counts() };
 }

@@ -1,0 +1,128 @@
+/**
+ * `vmcrawl fetch` as a user runs it, the built binary against fedisim: starting from the seed
+ * server on an empty database, each run asks every published server for its peers and crawls
+ * what is new, so the peers graph is discovered transitively until nothing new turns up. The
+ * stored domains must be exactly that closure: no garbage, nothing under a hard DNI entry.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PEERS_PATH } from "../../src/peers/fetch-source.ts";
+import { userAgent } from "../../src/version.ts";
+import { courtesyViolations } from "../fedisim/courtesy.ts";
+import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import type { DomainSpec } from "../fedisim/spec.ts";
+import { crawlerEnv, requireBinary, type Run, runBinary } from "../crawl/e2e.ts";
+import { ianaFile, scenarioTlds } from "./tld-fixture.ts";
+
+let sim: Fedisim;
+let dir: string;
+let home: string;
+let seed: DomainSpec;
+let blocked: string;
+const runs: Run[] = [];
+const MAX_RUNS = 8;
+
+/** A server that publishes peers: answers as Mastodon, has users, robots.txt lets us read its peers. */
+function isSource(spec: DomainSpec | undefined): spec is DomainSpec {
+  return spec !== undefined && spec.truth.kind === "mastodon" && (spec.truth.mau ?? 0) > 0 && spec.peers !== undefined && !spec.truth.disallowed?.includes(PEERS_PATH);
+}
+
+/** What repeated fetches must end up knowing: peers of the seed, then of every source among them, and aliases' canonical domains. */
+function closure(byName: Map<string, DomainSpec>, block: string): Set<string> {
+  const known = new Set<string>();
+  const asked = new Set<string>();
+  const queue = [seed.name];
+  const learn = (name: string) => {
+    if (name === block || known.has(name)) return;
+    known.add(name);
+    const spec = byName.get(name);
+    if (spec?.truth.kind === "alias" && spec.truth.canonical !== undefined) learn(spec.truth.canonical);
+    if (isSource(spec)) queue.push(name);
+  };
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    if (asked.has(name)) continue;
+    asked.add(name);
+    for (const peer of byName.get(name)?.truth.peers ?? []) learn(peer);
+  }
+  return known;
+}
+
+beforeAll(async () => {
+  requireBinary();
+  const scenario = generateScenario({ domains: 300, seed: 31 });
+  sim = await startFedisim(scenario, { latencyScale: 0.1, files: { "tlds.fedisim.test": { "/tlds-alpha-by-domain.txt": ianaFile(scenarioTlds(scenario)) } } });
+  dir = mkdtempSync(join(tmpdir(), "vmcrawl-fetch-e2e-"));
+  sim.writeFiles(dir);
+  home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+  // The seed: the source whose peers reach the most.
+  const byName = new Map(sim.scenario.listed.map((s) => [s.name, s]));
+  seed = sim.scenario.listed.filter(isSource).sort((a, b) => (b.truth.peers?.length ?? 0) - (a.truth.peers?.length ?? 0))[0]!;
+  // A hard DNI entry for one name the seed lists.
+  blocked = seed.truth.peers!.find((p) => isSource(byName.get(p)))!;
+  const env = crawlerEnv(sim, dir, home, { VMCRAWL_TLD_URL: "https://tlds.fedisim.test/tlds-alpha-by-domain.txt", VMCRAWL_FETCH_SEED: seed.name, VMCRAWL_FETCH_MIN_ACTIVE: "0" });
+  const migrated = await runBinary(["db", "migrate"], { env, cwd: dir });
+  if (migrated.code !== 0) throw new Error(migrated.stderr);
+  const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"));
+  db.prepare("INSERT INTO dni (domain, comment, force) VALUES (?, 'test', 'hard')").run(blocked);
+  db.close();
+  for (let i = 0; i < MAX_RUNS; i++) {
+    const run = await runBinary(["fetch", "--limit", "1000"], { env, cwd: dir });
+    runs.push(run);
+    if (run.code !== 0 || / 0 new domains, /.test(run.stderr)) break;
+  }
+}, 300_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+function stored(): string[] {
+  const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
+  try {
+    return db.prepare("SELECT domain FROM raw_domains").pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+describe("vmcrawl fetch, run until nothing new turns up", () => {
+  it("starts from the seed server on an empty database, and every run succeeds", () => {
+    expect(runs[0]!.stderr).toContain(`no Mastodon server is known yet: starting from ${seed.name} (VMCRAWL_FETCH_SEED)`);
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+  });
+
+  it("discovers the peers graph transitively, over several runs, until a run finds nothing new", () => {
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThan(MAX_RUNS);
+    const added = runs.map((r) => Number(/ (\d+) new domains?, /.exec(r.stderr)?.[1]));
+    expect(added.at(-1)).toBe(0);
+    expect(added.slice(0, 2).every((n) => n > 0)).toBe(true);
+  });
+
+  it("stores exactly the names a correct fetch admits: the closure from the seed, no garbage", () => {
+    const byName = new Map(sim.scenario.listed.map((s) => [s.name, s]));
+    expect(stored().sort()).toEqual([...closure(byName, blocked)].sort());
+  });
+
+  it("never stores a domain on the hard DNI list, and says it refused it", () => {
+    expect(stored()).not.toContain(blocked);
+    expect(runs[0]!.stdout).toMatch(new RegExp(`${seed.name.replace(/\./g, "\\.")} \\d+ peers: \\d+ new, \\d+ known, \\d+ rejected \\(.*\\d+ on the DNI list \\(hard\\)`));
+  });
+
+  it("writes one line per source server and a summary with every rejection reason counted", () => {
+    const first = runs[0]!;
+    expect(first.stdout.split("\n").filter((l) => l.includes(" peers: ")).length).toBe(1);
+    expect(first.stderr).toMatch(/^vmcrawl: fetched peers from 1 server in [\d.]+ s \(1 answered\): \d+ entries, \d+ new domains, \d+ known, (none rejected|\d+ rejected: .*)$/m);
+    expect(first.stderr).toMatch(/^vmcrawl: crawled \d+ new domains in [\d.]+ s \(/m);
+  });
+
+  it("keeps every promise to server admins, peers included", () => {
+    // The TLD list is a data file the operator points at, not a server being crawled.
+    const crawled = sim.requests.records.filter((r) => r.host !== "tlds.fedisim.test");
+    expect(crawled.length).toBeGreaterThan(1000);
+    expect(courtesyViolations(crawled, sim.scenario, { userAgent: userAgent("https://docs.vmst.io/vmcrawl"), maxPerHost: 2, allowed: ["robots_txt", "nodeinfo", "host_meta", "webfinger", "nodeinfo_document", "instance_api_v2", "instance_api_v1", "peers"] })).toEqual([]);
+  });
+});
