@@ -27,7 +27,8 @@ export default defineCommand({
     limit: { type: "string", valueHint: "N", description: "Number of source servers, largest first (default VMCRAWL_FETCH_LIMIT, 10)" },
     offset: { type: "string", valueHint: "N", description: "Skip this many of the largest servers (default VMCRAWL_FETCH_OFFSET, 0; not with --random)" },
     random: { type: "boolean", description: "Pick source servers at random (with --limit only)" },
-    "no-crawl": { type: "boolean", description: "Only add the new domains; do not crawl them now" },
+    // citty reads --no-crawl as crawl = false (and lists it in --help).
+    crawl: { type: "boolean", default: true, description: "Crawl the new domains once they are added", negativeDescription: "Only add the new domains; do not crawl them now" },
   },
   async run(context) {
     const runtime = runtimeOf(context);
@@ -96,7 +97,7 @@ export default defineCommand({
         if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: 130 });
       }
-      if (context.args["no-crawl"] !== true && summary.added > 0) {
+      if (context.args.crawl !== false && summary.added > 0) {
         const crawl = await session.run(menuSource(0, store.crawl, warn));
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
         if (crawl.summary.interrupted) {

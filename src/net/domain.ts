@@ -26,7 +26,21 @@ const MAX_LABEL_LENGTH = 63;
 // Underscores are not valid in host names but do occur in the fediverse; hyphens may not start or end a label.
 const ASCII_LABEL = /^(?!-)[a-z0-9_-]+(?<!-)$/;
 
+// A plain lower-case ASCII name, every label 1–63 characters without a hyphen at either end.
+const PLAIN_ASCII_NAME = /^(?:(?!-)[a-z0-9_-]{1,63}(?<!-)\.)+(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+// The URL standard reads a name whose last label is a number as an IPv4 address ("0x7f.1" is 127.0.0.1).
+const NUMERIC_LAST_LABEL = /\.(?:[0-9]+|0x[0-9a-f]*)$/;
+
 export function parseDomain(input: string): DomainParse {
+  // Nearly every name (a million per large peers list) is plain ASCII: the IDN conversions would return it unchanged.
+  if (input.length <= MAX_NAME_LENGTH && PLAIN_ASCII_NAME.test(input) && !input.includes("xn--") && !NUMERIC_LAST_LABEL.test(input)) {
+    return { ok: true, value: { name: input, ascii: input, unicode: input } };
+  }
+  return parseDomainThoroughly(input);
+}
+
+/** Every check and conversion, for any input; parseDomain takes a shortcut for plain names with the same result. */
+export function parseDomainThoroughly(input: string): DomainParse {
   const trimmed = input.trim();
   if (trimmed === "") return { ok: false, code: "empty", reason: "it is empty" };
   if (/\s/.test(trimmed)) return { ok: false, code: "whitespace", reason: "it contains whitespace" };
@@ -39,6 +53,7 @@ export function parseDomain(input: string): DomainParse {
   const name = trimmed.toLowerCase().replace(/\.$/, "");
   const ascii = domainToASCII(name);
   if (ascii === "") return { ok: false, code: "idn", reason: "it is not a valid internationalised domain name" };
+  if (isIP(ascii) !== 0) return { ok: false, code: "ip", reason: "it is an IP address, not a domain name" };
   if (ascii.length > MAX_NAME_LENGTH) return { ok: false, code: "too-long", reason: `it is longer than ${MAX_NAME_LENGTH} characters` };
   const labels = ascii.split(".");
   if (labels.length < 2) return { ok: false, code: "no-dot", reason: "it has no dot (a public domain such as example.social is expected)" };
@@ -72,5 +87,16 @@ export function labelSuffixes(name: string): string[] {
 export function isListed(name: string, list: ReadonlySet<string>): boolean {
   if (list.size === 0) return false;
   const ascii = domainToASCII(name) || name;
-  return [...new Set([name, ascii, domainToUnicode(ascii)])].some((spelling) => labelSuffixes(spelling).some((suffix) => list.has(suffix)));
+  return isListedAs([name, ascii, domainToUnicode(ascii)], list);
+}
+
+/** isListed for a name already known in its spellings (a parsed DomainName's ascii and unicode). */
+export function isListedAs(spellings: readonly string[], list: ReadonlySet<string>): boolean {
+  if (list.size === 0) return false;
+  for (const spelling of spellings) {
+    for (let at = 0; at !== -1; at = spelling.indexOf(".", at) + 1 || -1) {
+      if (list.has(spelling.slice(at))) return true;
+    }
+  }
+  return false;
 }

@@ -8,7 +8,7 @@
  * and `🍕.ws` are one domain. Pure: the TLD and DNI sets are given.
  */
 import type { ArrayEntry } from "./json-stream.ts";
-import { type DomainRejection, isListed, parseDomain } from "../net/domain.ts";
+import { type DomainRejection, isListedAs, parseDomain } from "../net/domain.ts";
 
 export type Rejection = DomainRejection | "not-a-string" | "unknown-tld" | "dni";
 
@@ -48,7 +48,7 @@ export function admitPeer(entry: ArrayEntry, rules: AdmissionRules): Admission {
   if (!parsed.ok) return { ok: false, reason: parsed.code };
   const { ascii, unicode } = parsed.value;
   if (!rules.tlds.has(ascii.slice(ascii.lastIndexOf(".") + 1))) return { ok: false, reason: "unknown-tld" };
-  if (isListed(unicode, rules.hardDni)) return { ok: false, reason: "dni" };
+  if (isListedAs(ascii === unicode ? [ascii] : [ascii, unicode], rules.hardDni)) return { ok: false, reason: "dni" };
   return { ok: true, domain: unicode };
 }
 

@@ -136,10 +136,14 @@ export class SqliteCrawlStore {
 
   /** Adds domains not known yet; returns how many were new. One transaction; staged for PostgreSQL too in fleet mode. */
   insertDomains(domains: readonly string[], options: { stage?: boolean } = {}): number {
-    const insert = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
+    // One statement per batch (the names as a JSON array) rather than one per name: fetch adds a million at a time.
+    const insert = this.db
+      .prepare("INSERT INTO raw_domains (domain, first_seen) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (domain) DO NOTHING RETURNING domain")
+      .pluck();
     const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('domains', ?)");
     return this.db.transaction(() => {
-      const added = domains.filter((d) => insert.run(d).changes > 0);
+      if (domains.length === 0) return 0;
+      const added = insert.all(new Date().toISOString(), JSON.stringify(domains)) as string[];
       // Only what is new here: a domain this file already had was staged when it arrived.
       if (options.stage && added.length > 0) stage.run(JSON.stringify({ kind: "domains", domains: added } satisfies StagedChange));
       return added.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { labelSuffixes, parseDomain } from "../../src/net/domain.ts";
+import { isListed, isListedAs, labelSuffixes, parseDomain, parseDomainThoroughly } from "../../src/net/domain.ts";
 
 describe("parseDomain", () => {
   it.each([
@@ -31,6 +31,53 @@ describe("parseDomain", () => {
     ["a*b.example", "characters", 'the label "a*b" has characters a domain cannot have'],
   ])("refuses %j (%s): %s", (input, code, reason) => {
     expect(parseDomain(input)).toEqual({ ok: false, code, reason });
+  });
+});
+
+describe("parseDomain's shortcut for plain ASCII names", () => {
+  // Names built from the characters where the shortcut and the full path could disagree.
+  function* tricky(): Generator<string> {
+    const labels = ["a", "-a", "a-", "a--b", "xn--vi8h", "xn--", "_x", "0x7f", "0x", "1", "123", "1e", "Ab", "ü", "a".repeat(63), "a".repeat(64), ""];
+    for (const first of labels) for (const last of labels) yield `${first}.${last}`;
+    for (const label of labels) yield label;
+    yield `${"a.".repeat(126)}ab`; // 254 characters
+    yield `${"a.".repeat(126)}a`; // 253
+    yield "a.b.";
+    yield " a.b";
+    yield "1.2.3.4";
+  }
+
+  it("gives exactly what the full checks give", () => {
+    let compared = 0;
+    for (const input of tricky()) {
+      expect(parseDomain(input), input).toEqual(parseDomainThoroughly(input));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(290);
+  });
+
+  it("still reads a name ending in a number the way a URL does, as an address", () => {
+    expect(parseDomain("0x7f.1")).toMatchObject({ ok: false, code: "ip" });
+    expect(parseDomain("a.123")).toMatchObject({ ok: false, code: "idn" });
+  });
+});
+
+describe("isListed", () => {
+  const list = new Set(["example.com", "🍕.ws"]);
+  it.each([
+    ["example.com", true],
+    ["a.b.example.com", true],
+    ["notexample.com", false],
+    ["example.com.evil", false],
+    ["xn--vi8h.ws", true],
+    ["sub.xn--vi8h.ws", true],
+    ["🍕.ws", true],
+    ["x🍕.ws", false],
+  ])("%s: %s, at label boundaries, in either spelling", (name, listed) => {
+    expect(isListed(name, list)).toBe(listed);
+    const parsed = parseDomain(name);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    expect(isListedAs([parsed.value.ascii, parsed.value.unicode], list)).toBe(listed);
   });
 });
 

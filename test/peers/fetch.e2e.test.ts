@@ -126,3 +126,28 @@ describe("vmcrawl fetch, run until nothing new turns up", () => {
     expect(courtesyViolations(crawled, sim.scenario, { userAgent: userAgent("https://docs.vmst.io/vmcrawl"), maxPerHost: 2, allowed: ["robots_txt", "nodeinfo", "host_meta", "webfinger", "nodeinfo_document", "instance_api_v2", "instance_api_v1", "peers"] })).toEqual([]);
   });
 });
+
+describe("vmcrawl fetch --no-crawl", () => {
+  it("adds the new domains without visiting any of them", async () => {
+    const quietHome = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+    const env = crawlerEnv(sim, dir, quietHome, { VMCRAWL_TLD_URL: "https://tlds.fedisim.test/tlds-alpha-by-domain.txt" });
+    const before = sim.requests.records.length;
+    const run = await runBinary(["fetch", "--target", seed.name, "--no-crawl"], { env, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/crawled \d+ new domains/);
+    const db = new Database(join(quietHome, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT domain, last_crawled_at AS crawledAt FROM raw_domains").all() as { domain: string; crawledAt: string | null }[];
+      const added = Number(/ (\d+) new domains?, /.exec(run.stderr)?.[1]);
+      expect(added).toBeGreaterThan(10);
+      // Every peer of the seed (the target itself is recorded as asked).
+      expect(rows.filter((r) => r.domain !== seed.name).length).toBe(added);
+      expect(rows.every((r) => r.crawledAt === null)).toBe(true);
+    } finally {
+      db.close();
+    }
+    const visited = new Set(sim.requests.records.slice(before).map((r) => r.host));
+    visited.delete("tlds.fedisim.test");
+    expect([...visited]).toEqual([seed.name]);
+  }, 60_000);
+});
