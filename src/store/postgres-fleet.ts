@@ -70,7 +70,10 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
     if (last.length > 0) statements.push(...outcomeStatements(tx, last));
     if (peers.size > 0) {
       statements.push(
-        tx`UPDATE raw_domains r SET peers = x.polled FROM unnest(${[...peers.keys()]}::text[], ${[...peers.values()]}::bool[]) AS x(domain, polled) WHERE r.domain = x.domain`,
+        // The server may be new to PostgreSQL (fetch --target). Booleans travel as text: postgres.js sends a JS boolean[] as one bool.
+        tx`INSERT INTO raw_domains (domain, peers)
+           SELECT domain, polled::boolean FROM unnest(${[...peers.keys()]}::text[], ${[...peers.values()].map(String)}::text[]) AS x(domain, polled)
+           ON CONFLICT (domain) DO UPDATE SET peers = excluded.peers`,
       );
     }
     const errors = outcomes.flatMap((o) =>

@@ -8,13 +8,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PEERS_PATH } from "../../src/peers/fetch-source.ts";
 import { userAgent } from "../../src/version.ts";
 import { courtesyViolations } from "../fedisim/courtesy.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import type { DomainSpec } from "../fedisim/spec.ts";
 import { crawlerEnv, requireBinary, type Run, runBinary } from "../crawl/e2e.ts";
+import { freshDatabase } from "../support/postgres.ts";
 import { ianaFile, scenarioTlds } from "./tld-fixture.ts";
 
 let sim: Fedisim;
@@ -150,4 +152,47 @@ describe("vmcrawl fetch --no-crawl", () => {
     visited.delete("tlds.fedisim.test");
     expect([...visited]).toEqual([seed.name]);
   }, 60_000);
+});
+
+const server = inject("postgres");
+
+describe.skipIf(server === null)("vmcrawl fetch in fleet mode", () => {
+  it("sends the new domains and each server's verdict to PostgreSQL", async () => {
+    const pg = await freshDatabase(server!, "fetch");
+    const env = crawlerEnv(sim, dir, mkdtempSync(join(tmpdir(), "vmcrawl-home-")), {
+      VMCRAWL_TLD_URL: "https://tlds.fedisim.test/tlds-alpha-by-domain.txt",
+      VMCRAWL_POSTGRES_DATA: pg.database,
+      VMCRAWL_POSTGRES_USER: pg.user!,
+      VMCRAWL_POSTGRES_PASS: pg.password!,
+      VMCRAWL_POSTGRES_HOST: pg.host,
+      VMCRAWL_POSTGRES_PORT: String(pg.port),
+      VMCRAWL_POSTGRES_SSLMODE: "disable",
+      VMCRAWL_NODE_ID: "fetch-node",
+    });
+    // A server whose robots.txt keeps its peers to itself.
+    const refusing = sim.scenario.listed.find((s) => s.truth.disallowed?.includes(PEERS_PATH) && s.dns === "ok" && s.address === "main");
+    expect(refusing, "the scenario has a server that disallows its peers").toBeDefined();
+
+    const fetched = await runBinary(["fetch", "--target", seed.name, "--no-crawl"], { env, cwd: dir });
+    expect(fetched.code, fetched.stderr).toBe(0);
+    const refused = await runBinary(["fetch", "--target", refusing!.name, "--no-crawl"], { env, cwd: dir });
+    expect(refused.code, refused.stderr).toBe(0);
+    expect(refused.stdout).toContain(`${refusing!.name} no peers: robots.txt of ${refusing!.name} disallows ${PEERS_PATH} (not asked again by untargeted runs)`);
+
+    const sql = postgres({ host: pg.host, port: pg.port, username: pg.user!, password: pg.password!, database: pg.database, onnotice: () => {}, max: 1 });
+    try {
+      const rows = await sql<{ domain: string; peers: boolean }[]>`SELECT domain, peers FROM raw_domains`;
+      const added = Number(/ (\d+) new domains?, /.exec(fetched.stderr)?.[1]);
+      expect(added).toBeGreaterThan(10);
+      const peersOfSeed = new Set(seed.truth.peers);
+      expect(rows.filter((r) => peersOfSeed.has(r.domain)).length).toBe(added);
+      expect(rows.find((r) => r.domain === seed.name)?.peers).toBe(true);
+      expect(rows.find((r) => r.domain === refusing!.name)?.peers).toBe(false);
+      // Nothing is left in the staging file: all of it reached PostgreSQL.
+      const status = await runBinary(["sync", "--status"], { env, cwd: dir });
+      expect(status.code, status.stdout + status.stderr).toBe(0);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }, 120_000);
 });

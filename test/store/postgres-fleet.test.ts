@@ -72,6 +72,25 @@ describe.skipIf(server === null)("fleet: applying staged entries", () => {
     expect(await sql`SELECT node_id, last_seq::int AS last_seq FROM sync_receipts`).toEqual([{ node_id: "node-a/1", last_seq: 4 }]);
   });
 
+  it("records whether fetch still asks a server for peers, the last word in a batch counting, known to PostgreSQL or not", async () => {
+    const { sql } = await migratedStore();
+    await sql`INSERT INTO raw_domains (domain) VALUES ('known.example')`;
+    const batch = entries([
+      { kind: "peers", domain: "known.example", polled: false, at: "2026-11-20T10:00:00.000Z" },
+      { kind: "peers", domain: "new.example", polled: true, at: "2026-11-20T10:00:00.000Z" },
+      { kind: "peers", domain: "new.example", polled: false, at: "2026-11-20T10:00:01.000Z" },
+      { kind: "peers", domain: "again.example", polled: false, at: "2026-11-20T10:00:00.000Z" },
+      { kind: "peers", domain: "again.example", polled: true, at: "2026-11-20T10:00:01.000Z" },
+    ]);
+    expect(await applyStaged(sql, "node-a/1", batch)).toEqual({ applied: 5, lastSeq: 5 });
+    const rows = await sql<{ domain: string; peers: boolean }[]>`SELECT domain, peers FROM raw_domains ORDER BY domain`;
+    expect(rows.map((r) => [r.domain, r.peers])).toEqual([
+      ["again.example", true],
+      ["known.example", false],
+      ["new.example", false],
+    ]);
+  });
+
   it("keeps receipts per outbox: the same sequence numbers from another node are applied", async () => {
     const { sql } = await migratedStore();
     await applyStaged(sql, "node-a/1", entries([outcome("a.example", "2026-11-20T10:00:00.000Z")]));
