@@ -1,19 +1,22 @@
 /**
  * `vmcrawl fetch`: discover new domains from the peer lists of known Mastodon
  * servers (seed README "fetch", reference §10), then crawl the new ones once.
- * One line per source server as it finishes, a heartbeat while lists are
- * read, and a summary with every rejection reason counted.
+ * One line per source server as it finishes, a live view on a terminal (a
+ * heartbeat elsewhere) while lists are read, and a summary with every
+ * rejection reason counted.
  */
 import { defineCommand } from "citty";
 import { VmcrawlError } from "../errors.ts";
 import { createHttpClient } from "../net/index.ts";
 import { runFetch, type FetchSummary } from "../peers/run.ts";
+import { FetchProgress } from "../peers/progress.ts";
 import { parseFetchRequest } from "../peers/selection.ts";
 import { peerSources } from "../peers/sources.ts";
 import { loadTlds, TldUnavailable } from "../peers/tlds.ts";
 import { printable, count } from "../text.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
 import { finishFleetRun, menuSource } from "./crawl.ts";
+import { showFetchProgress } from "./fetch-view.ts";
 import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
 
@@ -34,7 +37,6 @@ export default defineCommand({
     const runtime = runtimeOf(context);
     const config = runtime.config();
     const request = parseFetchRequest(context.args, { limit: config.fetch.limit, offset: config.fetch.offset });
-    const out = (line: string) => runtime.io.stdout.write(`${line}\n`);
     await withCrawlSession(runtime, config, async (session) => {
       const { store, fleet, warn } = session;
       const stage = fleet !== undefined;
@@ -55,13 +57,8 @@ export default defineCommand({
         }
         if (sources.bootstrap) warn(`no Mastodon server is known yet: starting from ${sources.domains[0]} (VMCRAWL_FETCH_SEED)`);
         const started = Date.now();
-        let done = 0;
-        let entries = 0;
-        const reading = new Map<string, number>();
-        const heartbeat = setInterval(() => {
-          const inFlight = [...reading.values()].reduce((a, b) => a + b, 0);
-          out(`${new Date().toISOString()} heartbeat: fetch ${done}/${sources.domains.length} servers, ${(entries + inFlight).toLocaleString("en")} entries read`);
-        }, config.crawl.progressHeartbeatSeconds * 1000);
+        const progress = new FetchProgress(sources.domains.length);
+        const view = showFetchProgress(runtime, progress, { heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
           summary = await runFetch({
             sources: sources.domains,
@@ -72,22 +69,24 @@ export default defineCommand({
               rules: { tlds: tlds.tlds, hardDni: store.crawl.hardDni() },
               maxBytes: config.fetch.maxPeersBytes,
               timeoutMs: Math.max(config.crawl.domainTimeoutSeconds, config.http.timeoutSeconds) * 1000,
-              insert: (domains) => store.crawl.insertDomains(domains, { stage }),
+              insert: (domains) => {
+                const added = store.crawl.insertDomains(domains, { stage });
+                progress.addedNames(added);
+                return added;
+              },
             },
             setPolled: (domain, polled) => store.peers.setPolled(domain, polled, { stage }),
             signal: session.stop,
             events: {
-              progress: (source, n) => reading.set(source, n),
+              progress: (source, n) => progress.read(source, n),
               finish: (source, result, ms) => {
-                reading.delete(source);
-                done++;
-                if (result.status !== "invalid") entries += result.entries;
-                out(`${new Date().toISOString()} ${printable(source)} ${describeSource(result)} (${(ms / 1000).toFixed(1)} s)`);
+                progress.finished(source, result.status === "invalid" ? 0 : result.entries);
+                view.line(`${printable(source)} ${describeSource(result)} (${(ms / 1000).toFixed(1)} s)`);
               },
             },
           });
         } finally {
-          clearInterval(heartbeat);
+          view.stop();
         }
         runtime.io.stderr.write(`${summaryLine(summary, (Date.now() - started) / 1000)}\n`);
       } finally {

@@ -151,7 +151,7 @@ export function duration(ms: number | undefined): string {
   return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
 }
 
-function fit(line: string, width: number): string {
+export function fit(line: string, width: number): string {
   const visible = stripVTControlCharacters(line);
   if (visible.length <= width) return line;
   return `${visible.slice(0, Math.max(1, width - 1))}…`;

@@ -70,7 +70,7 @@ export async function fetchPeersOf(source: DomainName, deps: SourceDeps): Promis
   const counts = (): SourceCounts => ({ entries, admitted, added, rejected });
   const parser = new JsonArrayStream((entry) => {
     entries++;
-    if (entries % 50_000 === 0) deps.onProgress?.(entries);
+    if (entries % 10_000 === 0) deps.onProgress?.(entries);
     const admission = admitPeer(entry, deps.rules);
     if (!admission.ok) return rejected.add(admission.reason);
     admitted++;

@@ -50,6 +50,7 @@ export async function runFetch(options: FetchRunOptions): Promise<FetchSummary> 
         options.events.finish(name, { status: "invalid", reason: parsed.reason }, 0);
         continue;
       }
+      options.events.progress?.(name, 0);
       const result = await fetchPeersOf(parsed.value, {
         ...options.source,
         signal: options.signal,

@@ -3,23 +3,21 @@
  * progress view, read back from the screen with capture-pane.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import { binary, requireTmuxUnderCi, Terminals, terminalTestsRun, tmux, waitFor } from "../support/tmux.ts";
 
-const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
 let sim: Fedisim;
 let dir: string;
-const sessions: string[] = [];
+const terminals = new Terminals();
 
 beforeAll(async () => {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
-  if (process.env.CI === "true" || hasTmux()) {
-    if (!hasTmux()) throw new Error("tmux is missing (CI=true): apt-get install tmux (.ci/run does)");
-  }
+  requireTmuxUnderCi();
   // Slow servers among quick ones, so the live view has something slow to show.
   sim = await startFedisim(generateScenario({ domains: 30, seed: 12, families: ["mastodon", "other", "slow-first-byte", "drip", "dns-nxdomain"], latency: { medianMs: 0 } }));
   dir = mkdtempSync(join(tmpdir(), "vmcrawl-tty-"));
@@ -27,56 +25,19 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of sessions) tmux(["kill-session", "-t", name], true);
+  terminals.close();
   await sim?.close();
 });
 
-function hasTmux(): boolean {
-  try {
-    execFileSync("tmux", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function tmux(args: string[], ignoreErrors = false): string {
-  try {
-    return execFileSync("tmux", args, { encoding: "utf8" });
-  } catch (err) {
-    if (ignoreErrors) return "";
-    throw err;
-  }
-}
-
-/** Starts `vmcrawl args` in a new 110×40 terminal; the shell prints EXIT=<code> when it ends. */
 function start(home: string, args: string[], env: Record<string, string> = {}): string {
-  const name = `vmcrawl-test-${process.pid}-${sessions.length}`;
-  sessions.push(name);
-  const script = join(home, `run-${sessions.length}.sh`);
-  const vars = { HOME: home, TERM: "xterm-256color", ...sim.crawlerEnv, VMCRAWL_CA_FILE: join(dir, "ca.pem"), VMCRAWL_HTTP_TIMEOUT: "3", ...env };
-  const exports = Object.entries(vars).map(([k, v]) => `export ${k}='${v}'`).join("\n");
-  writeFileSync(script, `${exports}\ncd '${dir}'\n'${binary}' ${args.map((a) => `'${a}'`).join(" ")}\necho EXIT=$?\nsleep 120\n`);
-  tmux(["new-session", "-d", "-s", name, "-x", "110", "-y", "40", `bash ${script}`]);
-  return name;
-}
-
-const screen = (name: string) => tmux(["capture-pane", "-p", "-t", name]);
-
-async function waitFor(name: string, test: (text: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (let text = screen(name); ; text = screen(name)) {
-    if (test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${text}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return terminals.start(home, dir, args, { ...sim.crawlerEnv, VMCRAWL_CA_FILE: join(dir, "ca.pem"), VMCRAWL_HTTP_TIMEOUT: "3", ...env });
 }
 
 function home(): string {
   return mkdtempSync(join(tmpdir(), "vmcrawl-tty-home-"));
 }
 
-describe.skipIf(!hasTmux() && process.env.CI !== "true")("on a terminal", () => {
+describe.skipIf(!terminalTestsRun())("on a terminal", () => {
   it("shows a live view: progress, rate, ETA, outcomes, domains in flight with the slow ones marked", async () => {
     const session = start(home(), ["--file", join(dir, "domains.txt")], { VMCRAWL_SLOW_DOMAIN_SECONDS: "1", VMCRAWL_MAX_THREADS: "8" });
     const live = await waitFor(session, (t) => / slow$/m.test(t), "a domain marked slow");
