@@ -56,15 +56,16 @@ export async function runFetch(options: FetchRunOptions): Promise<FetchSummary> 
         signal: options.signal,
         onProgress: (entries) => options.events.progress?.(name, entries),
       });
+      // Names admitted before a stop are kept, so they count.
+      totals.entries += result.entries;
+      totals.admitted += result.admitted;
+      totals.added += result.added;
+      rejected.merge(result.rejected);
       // An abandoned list says nothing about the server.
       if (options.signal.aborted && result.status === "failed") break;
       totals.sources++;
       totals[result.status]++;
       if (result.status === "ok" && result.truncated) totals.truncated++;
-      totals.entries += result.entries;
-      totals.admitted += result.admitted;
-      totals.added += result.added;
-      rejected.merge(result.rejected);
       if (result.status === "refused") options.setPolled(name, false);
       else if (result.status === "ok") options.setPolled(name, true);
       options.events.finish(name, result, Math.round(performance.now() - began));

@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly cwd: string;
   /** Called once per finished domain with the count so far; may act on the child. */
   readonly onOutcome?: (count: number, child: ChildProcess) => void;
+  /** Called with every line of stdout, heartbeats included. */
+  readonly onLine?: (line: string, child: ChildProcess) => void;
   /** Killed (SIGKILL) after this long: a hung crawler fails the test instead of the run. @default 200 s */
   readonly timeoutMs?: number;
 }
@@ -57,6 +59,7 @@ export function runBinary(args: string[], options: RunOptions): Promise<Run> {
     const lines = (partial + chunk.toString()).split("\n");
     partial = lines.pop()!;
     for (const line of lines) {
+      options.onLine?.(line, child);
       if (line === "" || line.includes(" heartbeat: ")) continue;
       outcomes++;
       options.onOutcome?.(outcomes, child);

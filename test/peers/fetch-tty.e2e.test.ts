@@ -4,6 +4,7 @@
  * above it, and the block is redrawn in place. Elsewhere: plain lines and heartbeats.
  */
 import { existsSync, mkdtempSync } from "node:fs";
+import Database from "better-sqlite3";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,5 +71,40 @@ describe("vmcrawl fetch not on a terminal", () => {
     expect(heartbeats.length).toBeGreaterThanOrEqual(1);
     for (const line of heartbeats) expect(line).toMatch(/^\S+Z heartbeat: fetch 0\/1 servers, [\d,]+ entries read, [\d,]+ new, 1 list being read, elapsed \d+s$/);
     expect(run.stdout).not.toContain("\x1b");
+  }, 60_000);
+});
+
+describe("vmcrawl fetch interrupted", () => {
+  it("stops on SIGINT part way through a list with exit 130, keeping every name already admitted", async () => {
+    const huge = sim.scenario.listed.find((s) => s.family === "mastodon-huge-peers")!;
+    const home = mkdtempSync(join(tmpdir(), "vmcrawl-fetch-int-home-"));
+    const env = crawlerEnv(sim, dir, home, { VMCRAWL_TLD_URL: "https://tlds.fedisim.test/tlds.txt", VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "0.2" });
+    let signalled = false;
+    const run = await runBinary(["fetch", "--target", huge.name], {
+      env,
+      cwd: dir,
+      onLine: (line, child) => {
+        // Once some names are in, mid-list.
+        if (!signalled && /heartbeat: .* [1-9][\d,]* new/.test(line)) {
+          signalled = true;
+          child.kill("SIGINT");
+        }
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(run.code, run.stderr).toBe(130);
+    const kept = Number(/interrupted: (\d+) new domains? kept from 0 servers \(lists in flight abandoned\)/.exec(run.stderr)?.[1]);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(ENTRIES);
+    expect(run.stderr).not.toMatch(/crawled \d+ new domains/);
+    const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
+    try {
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+      expect(db.prepare("SELECT count(*) FROM raw_domains").pluck().get()).toBe(kept);
+      // An abandoned list says nothing about the server: it is not marked.
+      expect(db.prepare("SELECT count(*) FROM raw_domains WHERE peers = 0").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
   }, 60_000);
 });
