@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseDomain, type DomainName } from "../../src/net/domain.ts";
 import { migrations } from "../../src/store/migrations.ts";
 import type { Row, Store, Value } from "../../src/store/types.ts";
+import { peerSources } from "../../src/peers/sources.ts";
 
 export interface StoreHarness {
   readonly store: Store;
@@ -176,6 +177,28 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
       expect((await store.describeDomain(domain("xn--vi8h.ws"))).raw.map((r) => r.domain)).toEqual(["🍕.ws"]);
       await query("INSERT INTO raw_domains (domain) VALUES ('xn--vi8h.ws')");
       expect((await store.describeDomain(domain("🍕.ws"))).raw.map((r) => r.domain).sort()).toEqual(["xn--vi8h.ws", "🍕.ws"].sort());
+    });
+
+    it("picks fetch's source servers: largest first past an offset, at random, above the user floor, never one that refused", async () => {
+      const { store, query } = await harness();
+      await store.migrate();
+      const options = { minActive: 100, seed: "seed.example" };
+      // No Mastodon server known: the seed starts the graph.
+      expect(await peerSources(query, { kind: "top", limit: 10, offset: 0 }, options)).toEqual({ domains: ["seed.example"], bootstrap: true });
+      const servers: [string, number][] = [["big.example", 5000], ["mid.example", 900], ["refused.example", 800], ["small.example", 150], ["tiny.example", 100], ["tie-a.example", 150]];
+      for (const [name, mau] of servers) await query("INSERT INTO mastodon_domains (domain, active_users_monthly) VALUES (?, ?)", [name, mau]);
+      await query("INSERT INTO raw_domains (domain, peers) VALUES (?, FALSE), (?, TRUE)", ["refused.example", "mid.example"]);
+      const top = (limit: number, offset: number) => peerSources(query, { kind: "top", limit, offset }, options);
+      expect(await top(10, 0)).toEqual({ domains: ["big.example", "mid.example", "small.example", "tie-a.example"], bootstrap: false });
+      expect((await top(2, 1)).domains).toEqual(["mid.example", "small.example"]);
+      // Past the end: servers are known, so no bootstrap either.
+      expect(await top(5, 10)).toEqual({ domains: [], bootstrap: false });
+      const random = await peerSources(query, { kind: "random", limit: 3 }, options);
+      expect(random.domains).toHaveLength(3);
+      expect(new Set(random.domains).size).toBe(3);
+      for (const d of random.domains) expect(["big.example", "mid.example", "small.example", "tie-a.example"]).toContain(d);
+      // --target asks that server regardless of users or an earlier refusal.
+      expect((await peerSources(query, { kind: "target", domain: domain("refused.example") }, options)).domains).toEqual(["refused.example"]);
     });
 
     it("treats LIKE and quote characters in a looked-up name as data, not SQL", async () => {
