@@ -10,7 +10,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { PostgresSettings } from "../../src/config.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { freshDatabase } from "../support/postgres.ts";
+import { fleetVariables, freshDatabase } from "../support/postgres.ts";
 import { crawlerEnv, finishedDomains, mismatches, postgresLookup, requireBinary, type Run, runBinary } from "./e2e.ts";
 
 const server = inject("postgres");
@@ -37,15 +37,7 @@ function connect(): postgres.Sql {
 }
 
 function nodeEnv(node: string): Record<string, string> {
-  return crawlerEnv(sim, dir, mkdtempSync(join(tmpdir(), `vmcrawl-${node}-`)), {
-    VMCRAWL_POSTGRES_DATA: pg.database,
-    VMCRAWL_POSTGRES_USER: pg.user!,
-    VMCRAWL_POSTGRES_PASS: pg.password!,
-    VMCRAWL_POSTGRES_HOST: pg.host,
-    VMCRAWL_POSTGRES_PORT: String(pg.port),
-    VMCRAWL_POSTGRES_SSLMODE: "disable",
-    VMCRAWL_NODE_ID: node,
-  });
+  return crawlerEnv(sim, dir, mkdtempSync(join(tmpdir(), `vmcrawl-${node}-`)), fleetVariables(pg, node));
 }
 
 describe.skipIf(server === null)(`two daemons sharing ${DOMAINS} domains by lease`, () => {

@@ -3,12 +3,13 @@
  * progress view, read back from the screen with capture-pane.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import { requireBinary } from "./e2e.ts";
 import { binary, requireTmuxUnderCi, Terminals, terminalTestsRun, tmux, waitFor } from "../support/tmux.ts";
 
 let sim: Fedisim;
@@ -16,7 +17,7 @@ let dir: string;
 const terminals = new Terminals();
 
 beforeAll(async () => {
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
+  requireBinary();
   requireTmuxUnderCi();
   // Slow servers among quick ones, so the live view has something slow to show.
   sim = await startFedisim(generateScenario({ domains: 30, seed: 12, families: ["mastodon", "other", "slow-first-byte", "drip", "dns-nxdomain"], latency: { medianMs: 0 } }));

@@ -3,13 +3,13 @@
  * shows servers done, entries read and the list in flight; finished servers' lines scroll
  * above it, and the block is redrawn in place. Elsewhere: plain lines and heartbeats.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import Database from "better-sqlite3";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { crawlerEnv, runBinary } from "../crawl/e2e.ts";
+import { crawlerEnv, requireBinary, runBinary } from "../crawl/e2e.ts";
 import { binary, requireTmuxUnderCi, Terminals, terminalTestsRun, waitFor } from "../support/tmux.ts";
 
 const ENTRIES = 600_000;
@@ -18,7 +18,7 @@ let dir: string;
 const terminals = new Terminals();
 
 beforeAll(async () => {
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
+  requireBinary();
   requireTmuxUnderCi();
   sim = await startFedisim(generateScenario({ domains: 10, seed: 5, families: ["mastodon"], hugePeers: true, hugePeersCount: ENTRIES, latency: { medianMs: 0 } }), {
     logRequests: false,

@@ -16,7 +16,7 @@ import { courtesyViolations } from "../fedisim/courtesy.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import type { DomainSpec } from "../fedisim/spec.ts";
 import { crawlerEnv, requireBinary, type Run, runBinary } from "../crawl/e2e.ts";
-import { freshDatabase } from "../support/postgres.ts";
+import { fleetVariables, freshDatabase } from "../support/postgres.ts";
 import { ianaFile, scenarioTlds } from "./tld-fixture.ts";
 
 let sim: Fedisim;
@@ -161,13 +161,7 @@ describe.skipIf(server === null)("vmcrawl fetch in fleet mode", () => {
     const pg = await freshDatabase(server!, "fetch");
     const env = crawlerEnv(sim, dir, mkdtempSync(join(tmpdir(), "vmcrawl-home-")), {
       VMCRAWL_TLD_URL: "https://tlds.fedisim.test/tlds-alpha-by-domain.txt",
-      VMCRAWL_POSTGRES_DATA: pg.database,
-      VMCRAWL_POSTGRES_USER: pg.user!,
-      VMCRAWL_POSTGRES_PASS: pg.password!,
-      VMCRAWL_POSTGRES_HOST: pg.host,
-      VMCRAWL_POSTGRES_PORT: String(pg.port),
-      VMCRAWL_POSTGRES_SSLMODE: "disable",
-      VMCRAWL_NODE_ID: "fetch-node",
+      ...fleetVariables(pg, "fetch-node"),
     });
     // A server whose robots.txt keeps its peers to itself.
     const refusing = sim.scenario.listed.find((s) => s.truth.disallowed?.includes(PEERS_PATH) && s.dns === "ok" && s.address === "main");

@@ -111,3 +111,16 @@ export async function freshDatabase(server: PostgresServer, prefix = "vmcrawl"):
   const database = await createDatabase(server, `${prefix}_${Math.random().toString(36).slice(2, 10)}`);
   return { database, user: server.user, password: server.password, host: server.host, port: server.port, sslMode: "disable" };
 }
+
+/** The VMCRAWL_POSTGRES_* variables that point the binary at `pg` (fleet mode), as node `nodeId`. */
+export function fleetVariables(pg: import("../../src/config.ts").PostgresSettings, nodeId: string): Record<string, string> {
+  return {
+    VMCRAWL_POSTGRES_DATA: pg.database,
+    VMCRAWL_POSTGRES_USER: pg.user!,
+    VMCRAWL_POSTGRES_PASS: pg.password!,
+    VMCRAWL_POSTGRES_HOST: pg.host,
+    VMCRAWL_POSTGRES_PORT: String(pg.port),
+    VMCRAWL_POSTGRES_SSLMODE: "disable",
+    VMCRAWL_NODE_ID: nodeId,
+  };
+}
