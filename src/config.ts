@@ -368,6 +368,14 @@ const fields = {
     parse: integer(0, 31_536_000),
   }),
 
+  VMCRAWL_STATS_MAX_DROP_PERCENT: field({
+    group: "Versions",
+    description: "Publish guard: a day whose instance count or monthly active users fall more than this percentage below the day before is marked invalid (suspect), with the reason.",
+    defaultText: "`50`",
+    default: () => 50,
+    parse: integer(1, 100),
+  }),
+
   VMCRAWL_FILTER_CACHE_SECONDS: field({
     group: "API",
     description: "How long filter data (DNI list, versions) and API results are cached, in seconds.",
@@ -461,6 +469,7 @@ export interface Config {
   readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string };
   readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
   readonly versions: { readonly refreshIntervalSeconds: number };
+  readonly stats: { readonly maxDropPercent: number };
   readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
   /** Per-user directories (XDG), resolved once. */
   readonly dirs: Dirs;
@@ -715,6 +724,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
     },
     fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
     versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL },
+    stats: { maxDropPercent: v.VMCRAWL_STATS_MAX_DROP_PERCENT },
     api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
     dirs: ctx.dirs,
   };

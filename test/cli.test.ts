@@ -3,6 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import pkg from "../package.json" with { type: "json" };
+import { migrations } from "../src/store/migrations.ts";
 import { cli, tempHome } from "./support/cli.ts";
 
 let home: string;
@@ -99,6 +100,8 @@ describe("argument rules", () => {
     [["probe"], /name at least one domain, or --file PATH/],
     [["probe", "https://mas.to"], /"https:\/\/mas.to" is not a domain name/],
     [["probe", "--file", "/nonexistent/domains.txt"], /--file \/nonexistent\/domains.txt cannot be read \(ENOENT\)/],
+    [["stats", "--days", "0"], /--days "0" is not valid: expected a whole number from 1 to 3650/],
+    [["stats", "--json", "--csv"], /--json and --csv each choose the output; use one/],
   ])("vmcrawl %j is refused with exit 2", async (argv, message) => {
     const { code, stderr, stdout } = await run(argv);
     expect(code).toBe(2);
@@ -108,10 +111,7 @@ describe("argument rules", () => {
     expect(existsSync(dbPath())).toBe(false);
   });
 
-  it.each([
-    [["manage"], "manage"],
-    [["stats"], "stats"],
-  ])("vmcrawl %j says plainly it is not available yet (exit 3)", async (argv, what) => {
+  it.each([[["manage"], "manage"]])("vmcrawl %j says plainly it is not available yet (exit 3)", async (argv, what) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(3);
     expect(stdout).toBe("");
@@ -188,11 +188,11 @@ describe("db migrate and --db on the embedded store", () => {
   it("db migrate creates the schema once, then reports it up to date", async () => {
     const first = await run(["db", "migrate"]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toBe(
-      `Applied migration 001_schema\nApplied migration 002_seed_versions\nApplied migration 003_fleet\nSchema is now at version 3 in embedded SQLite at ${dbPath()}.\n`,
-    );
+    const known = migrations.sqlite;
+    expect(first.stdout).toBe(`${known.map((m) => `Applied migration ${String(m.version).padStart(3, "0")}_${m.name}\n`).join("")}Schema is now at version ${known.length} in embedded SQLite at ${dbPath()}.\n`);
+    expect(first.stdout).toContain("Applied migration 001_schema\nApplied migration 002_seed_versions\n");
     const second = await run(["db", "migrate"]);
-    expect(second.stdout).toBe(`Schema is up to date at version 3 in embedded SQLite at ${dbPath()}.\n`);
+    expect(second.stdout).toBe(`Schema is up to date at version ${known.length} in embedded SQLite at ${dbPath()}.\n`);
   });
 
   it("--db on a fresh database migrates it and says nothing is known", async () => {
@@ -200,7 +200,7 @@ describe("db migrate and --db on the embedded store", () => {
     expect(code).toBe(0);
     expect(stdout).toBe(`example.social in embedded SQLite at ${dbPath()}\n\nNothing is known about example.social: it is in neither raw_domains nor mastodon_domains.\n`);
     const db = new Database(dbPath(), { readonly: true });
-    expect(db.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({ v: 3 });
+    expect(db.prepare("SELECT max(version) AS v FROM schema_migrations").get()).toEqual({ v: migrations.sqlite.length });
     db.close();
   });
 
@@ -242,6 +242,6 @@ describe("db migrate and --db on the embedded store", () => {
     db.close();
     const { code, stderr } = await run(["--db", "mas.to"]);
     expect(code).toBe(1);
-    expect(stderr).toBe("vmcrawl: the database has schema migration 99 (future), which this vmcrawl does not know (it knows up to 3); use a newer vmcrawl with this database\n");
+    expect(stderr).toBe(`vmcrawl: the database has schema migration 99 (future), which this vmcrawl does not know (it knows up to ${migrations.sqlite.length}); use a newer vmcrawl with this database\n`);
   });
 });

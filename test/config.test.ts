@@ -48,6 +48,7 @@ describe("defaults", () => {
       fetch: { limit: 10, offset: 0, minActive: 100, seed: "vmst.io", maxPeersBytes: 67_108_864, tldUrl: "https://data.iana.org/TLD/tlds-alpha-by-domain.txt" },
       fleet: { nodeId: "box", leaseSeconds: 900 },
       versions: { refreshIntervalSeconds: 3600 },
+      stats: { maxDropPercent: 50 },
       api: { key: undefined, filterCacheSeconds: 300 },
       dirs: { config: `${HOME}/.config/vmcrawl`, data: `${HOME}/.local/share/vmcrawl`, cache: `${HOME}/.cache/vmcrawl` },
     } satisfies Config);

@@ -12,13 +12,14 @@ import { fileDomains, fileSource, listSource, selectionSource, versionFilter } f
 import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
 import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { PostgresStore } from "../store/postgres.ts";
+import type { GuardVerdict, RecordedDay } from "../stats/guard.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
+import { recordSqliteStatistics } from "../stats/sqlite.ts";
 import { describe } from "../store/sync.ts";
 import { type FleetNode, withFleetState } from "../crawl/fleet.ts";
 import { selectionFor } from "../store/selection.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
-import { computeStatistics } from "../stats/daily.ts";
 import { printable } from "../text.ts";
 import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
@@ -53,7 +54,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const { summary, tracker } = await run(source);
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
-      if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+      if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -62,21 +63,21 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     }
     const done = `vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}`;
     if (fleet === undefined) {
-      runtime.io.stderr.write(`${done}; statistics for ${recordStatistics(store.crawl)} recorded\n`);
+      runtime.io.stderr.write(`${done}; ${describeRecorded(recordStatistics(store.crawl, config.stats.maxDropPercent))}\n`);
       return;
     }
     runtime.io.stderr.write(`${done}\n`);
-    await finishFleetRun(fleet, store, warn);
+    await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
   });
 }
 
 /** Pushes what is staged now; what cannot be pushed stays staged, and the run still succeeds. */
-export async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void): Promise<void> {
+export async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void, maxDropPercent: number): Promise<void> {
   await fleet.syncer.stop();
   try {
     await fleet.syncer.pushAll();
-    const date = await recordFleetStatistics(fleet.pg);
-    warn(`all results are in PostgreSQL${date === undefined ? "" : `; statistics for ${date} recorded`}`);
+    const recorded = await recordFleetStatistics(fleet.pg, maxDropPercent);
+    warn(`all results are in PostgreSQL${recorded === undefined ? "" : `; ${recorded}`}`);
   } catch (err) {
     const left = store.staging.backlog();
     warn(`${left.entries} results stay staged in ${store.location} (PostgreSQL: ${describe(err)}); vmcrawl sync, the daemon or the next run pushes them`);
@@ -144,20 +145,24 @@ async function importFile(path: string, store: SqliteCrawlStore, warn: (text: st
 }
 
 /** Today's statistics (UTC) from servers that answered in the last three days (seed "Retention"). */
-export function recordStatistics(store: SqliteCrawlStore): string {
+/** Today's statistics in the SQLite file: which day, and whether the publish guard found it suspect. */
+export function recordStatistics(store: SqliteCrawlStore, maxDropPercent: number): RecordedDay {
   const now = new Date();
-  const since = new Date(now.getTime() - 3 * 86_400_000).toISOString();
-  const date = now.toISOString().slice(0, 10);
-  store.recordStatistics(date, now.toISOString(), computeStatistics(store.published(since), store.releaseBranches()));
-  return date;
+  return { date: now.toISOString().slice(0, 10), verdict: recordSqliteStatistics(store, now, maxDropPercent) };
 }
 
 /** The same in PostgreSQL, by whichever node holds the maintenance lock; undefined if another does. */
-async function recordFleetStatistics(pg: PostgresStore): Promise<string | undefined> {
+async function recordFleetStatistics(pg: PostgresStore, maxDropPercent: number): Promise<string | undefined> {
   const now = new Date();
-  const date = now.toISOString().slice(0, 10);
-  const won = await asMaintainer(pg.sql, (tx) => recordPostgresStatistics(tx, now));
-  return won ? date : undefined;
+  let verdict: GuardVerdict = { suspect: false };
+  const won = await asMaintainer(pg.sql, async (tx) => {
+    verdict = await recordPostgresStatistics(tx, now, maxDropPercent);
+  });
+  return won ? describeRecorded({ date: now.toISOString().slice(0, 10), verdict }) : undefined;
+}
+
+export function describeRecorded({ date, verdict }: RecordedDay): string {
+  return `statistics for ${date} recorded${verdict.suspect ? ` and marked invalid (${verdict.reason})` : ""}`;
 }
 
 export default defineCommand({

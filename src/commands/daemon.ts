@@ -32,7 +32,8 @@ export default defineCommand({
         signal: session.stop,
         log: warn,
         crawl: async (source) => (await session.run(source)).summary,
-        recordLocalStatistics: () => void recordStatistics(store.crawl),
+        recordLocalStatistics: () => recordStatistics(store.crawl, config.stats.maxDropPercent),
+        statsMaxDropPercent: config.stats.maxDropPercent,
         errorLogRetentionDays: config.crawl.errorLogRetentionDays,
       });
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.

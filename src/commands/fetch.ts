@@ -93,18 +93,18 @@ export default defineCommand({
         await http.close();
       }
       if (summary.interrupted) {
-        if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+        if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: 130 });
       }
       if (context.args.crawl !== false && summary.added > 0) {
         const crawl = await session.run(menuSource(0, store.crawl, warn));
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
         if (crawl.summary.interrupted) {
-          if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+          if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
           throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: 130 });
         }
       }
-      if (fleet !== undefined) await finishFleetRun(fleet, store, warn);
+      if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
     });
   },
 });

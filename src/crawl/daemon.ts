@@ -12,6 +12,7 @@ import { parseDomain } from "../net/domain.ts";
 import { asMaintainer, claimDue, readControl } from "../store/postgres-fleet.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
 import { describe } from "../store/sync.ts";
+import type { RecordedDay } from "../stats/guard.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
 import { PUBLISHED_RETENTION_DAYS, type Pruned, pruneExpired } from "../stats/retention.ts";
 import { queryOn } from "../store/postgres-tx.ts";
@@ -37,7 +38,10 @@ export interface DaemonOptions {
   /** Crawls a source until it ends (the runner with everything else already wired). */
   readonly crawl: (source: RunSource) => Promise<RunSummary>;
   /** Records today's statistics locally (embedded mode). */
-  readonly recordLocalStatistics: () => void;
+  /** Records today's statistics in the SQLite file. */
+  readonly recordLocalStatistics: () => RecordedDay;
+  /** The publish guard's threshold, for PostgreSQL's statistics. */
+  readonly statsMaxDropPercent: number;
   /** error_log rows older than this are removed by maintenance. */
   readonly errorLogRetentionDays: number;
   readonly maintenanceEveryMs?: number;
@@ -140,11 +144,13 @@ async function maintain(options: DaemonOptions): Promise<void> {
   let pruned: Pruned | undefined;
   try {
     if (options.fleet === undefined) {
-      options.recordLocalStatistics();
+      const { date, verdict } = options.recordLocalStatistics();
+      if (verdict.suspect) options.log(`daemon: statistics for ${date} marked invalid (${verdict.reason})`);
       pruned = await pruneExpired(options.store.query, now, options.errorLogRetentionDays);
     } else {
       await asMaintainer(options.fleet.pg.sql, async (tx) => {
-        await recordPostgresStatistics(tx, now);
+        const verdict = await recordPostgresStatistics(tx, now, options.statsMaxDropPercent);
+        if (verdict.suspect) options.log(`daemon: statistics for ${now.toISOString().slice(0, 10)} marked invalid (${verdict.reason})`);
         pruned = await pruneExpired(queryOn(tx), now, options.errorLogRetentionDays);
       });
     }

@@ -8,6 +8,11 @@
 import { type BranchRole, placeVersion, type ReleaseBranch } from "../versions/patch.ts";
 
 export interface DailyStatistics {
+  /** Published servers counted (answered within the window), placed on a branch or not. */
+  instances: number;
+  /** Of those, on a patched release of a supported branch (main, latest, previous, deprecated). */
+  patched_instances: number;
+  patched_mau: number;
   mau: number;
   unique_versions: number;
   main_instances: number;
@@ -32,6 +37,9 @@ export interface DailyStatistics {
 
 export function computeStatistics(rows: Iterable<{ software_version: string | null; active_users_monthly: number | null }>, branches: readonly ReleaseBranch[]): DailyStatistics {
   const s: DailyStatistics = {
+    instances: 0,
+    patched_instances: 0,
+    patched_mau: 0,
     mau: 0,
     unique_versions: 0,
     main_instances: 0,
@@ -57,6 +65,7 @@ export function computeStatistics(rows: Iterable<{ software_version: string | nu
   const placements = new Map<string, ReturnType<typeof placeVersion>>();
   for (const row of rows) {
     const mau = row.active_users_monthly ?? 0;
+    s.instances += 1;
     s.mau += mau;
     if (row.software_version === null) continue;
     versions.add(row.software_version);
@@ -69,6 +78,8 @@ export function computeStatistics(rows: Iterable<{ software_version: string | nu
     if (placement.patched && role !== "eol") {
       s[`${role}_patched_instances`] += 1;
       s[`${role}_patched_mau`] += mau;
+      s.patched_instances += 1;
+      s.patched_mau += mau;
     }
   }
   s.unique_versions = versions.size;

@@ -8,6 +8,8 @@ import type { ProbeOutcome } from "../crawl/probe.ts";
 import { delayHours, nextCrawlAt, type ScheduleOptions } from "../crawl/schedule.ts";
 import { type ErrorState, type Publication, type RawUpdate, transition } from "../crawl/state.ts";
 import type { DailyStatistics } from "../stats/daily.ts";
+import { type GuardVerdict, guardDay } from "../stats/guard.ts";
+import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "../stats/record.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { isListed } from "../net/domain.ts";
 
@@ -224,15 +226,17 @@ export class SqliteCrawlStore {
     }>;
   }
 
-  /** Today's row of statistics; the invalid flag, set by people, is left alone. */
-  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics): void {
-    const columns = Object.keys(counters);
-    this.db
-      .prepare(
-        `INSERT INTO statistics (date, updated_at, ${columns.join(", ")}) VALUES (@date, @updatedAt, ${columns.map((c) => `@${c}`).join(", ")})
-         ON CONFLICT (date) DO UPDATE SET updated_at = excluded.updated_at, ${columns.map((c) => `${c} = excluded.${c}`).join(", ")}`,
-      )
-      .run({ date, updatedAt, ...counters });
+  /**
+   * Today's row of statistics, with the publish guard's verdict against the last valid day
+   * before it (`maxDropPercent`); a day a person marked invalid stays so. Returns the verdict.
+   */
+  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics, maxDropPercent: number): GuardVerdict {
+    return this.db.transaction(() => {
+      const previous = this.db.prepare(PREVIOUS_VALID_DAY).get(date) as { date: string; instances: number; mau: number } | undefined;
+      const verdict = guardDay(counters, previous, maxDropPercent / 100);
+      this.db.prepare(statisticsUpsert(counters, verdict, (name) => `@${name}`)).run({ date, updatedAt, invalidReason: invalidReason(verdict), ...counters });
+      return verdict;
+    })();
   }
 }
 

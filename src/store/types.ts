@@ -6,6 +6,7 @@
 import type { DomainName } from "../net/domain.ts";
 import type { VersionContext } from "../versions/clean.ts";
 import type { Dialect } from "./migrations.ts";
+import type { Query } from "./queries.ts";
 import type { MigrationReport } from "./migrate.ts";
 
 export type Value = string | number | boolean | null;
@@ -31,6 +32,8 @@ export interface Store {
   describeDomain(domain: DomainName): Promise<DomainReport>;
   /** The main branch and nightly ranges that version cleaning needs. */
   versionContext(): Promise<VersionContext>;
+  /** Standard SQL with `?` placeholders, values bound; rows with the same types in every dialect. */
+  readonly query: Query;
   close(): Promise<void>;
 }
 

@@ -54,7 +54,8 @@ function options(store: SqliteStore, overrides: Partial<DaemonOptions>): DaemonO
     signal: new AbortController().signal,
     log: () => {},
     crawl: fakeCrawl(4, async () => {}, []),
-    recordLocalStatistics: () => {},
+    recordLocalStatistics: () => ({ date: "2026-11-23", verdict: { suspect: false } }),
+    statsMaxDropPercent: 50,
     errorLogRetentionDays: 30,
     ...overrides,
   };
@@ -116,7 +117,11 @@ describe("the daemon loop (embedded)", () => {
     store.db.prepare("INSERT INTO error_log (timestamp, domain, error) VALUES (?, 'd001.example', 'DNS'), (?, 'd001.example', 'DNS')").run(long, long);
     let recorded = 0;
     const log: string[] = [];
-    await runDaemon(options(store, { recordLocalStatistics: () => void recorded++, log: (l) => log.push(l) }));
+    await runDaemon(options(store, { recordLocalStatistics: () => {
+          recorded++;
+          return { date: "2026-11-23", verdict: { suspect: false } };
+        },
+        log: (l) => log.push(l) }));
     expect(recorded).toBe(1);
     expect(log).toContain("daemon: retention removed 1 published server not heard from in 7 days and 2 error_log rows older than 30 days");
     expect(store.db.prepare("SELECT count(*) FROM error_log").pluck().get()).toBe(0);

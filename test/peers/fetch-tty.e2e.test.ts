@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import { crawlerEnv, requireBinary, runBinary } from "../crawl/e2e.ts";
-import { binary, requireTmuxUnderCi, Terminals, terminalTestsRun, waitFor } from "../support/tmux.ts";
+import { requireTmuxUnderCi, Terminals, terminalTestsRun, waitFor } from "../support/tmux.ts";
 
 const ENTRIES = 600_000;
 let sim: Fedisim;

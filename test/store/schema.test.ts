@@ -64,7 +64,10 @@ describe.skipIf(server === null)("one logical schema", () => {
         "domain", "first_seen", "last_crawled_at", "next_crawl_at", "last_response_time", "error_type", "error_endpoint", "error_reason",
         "error_count", "terminal_type", "nodeinfo", "alias_of", "peers", "claimed_by", "claimed_until",
       ]);
-      expect(columns.statistics!.sqlite.filter((c) => !["date", "updated_at", "invalid", "invalid_reason"].includes(c))).toHaveLength(20);
+      // The 20 counters of reference §12, then our totals.
+      const counters = columns.statistics!.sqlite.filter((c) => !["date", "updated_at", "invalid", "invalid_reason"].includes(c));
+      expect(counters).toHaveLength(23);
+      expect(counters.slice(-3)).toEqual(["instances", "patched_instances", "patched_mau"]);
     } finally {
       await sqlite.close();
       await pg.close();

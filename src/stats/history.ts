@@ -1,0 +1,45 @@
+/**
+ * Reading the daily statistics back, for `vmcrawl stats`: the days of a
+ * window, newest last, and the tracked branches to name each role. One
+ * query text for both dialects. The shares are computed here, once.
+ */
+import type { Query } from "../store/queries.ts";
+import type { ReleaseBranch } from "../versions/patch.ts";
+import type { DailyStatistics } from "./daily.ts";
+
+export interface StatisticsDay extends DailyStatistics {
+  readonly date: string;
+  readonly updated_at: string | null;
+  readonly invalid: boolean;
+  readonly invalid_reason: string | null;
+}
+
+export const ROLES = ["main", "latest", "previous", "deprecated"] as const;
+export type SupportedRole = (typeof ROLES)[number];
+
+export async function statisticsSince(query: Query, firstDate: string): Promise<StatisticsDay[]> {
+  // Both adapters return the same types: numbers, booleans, 'YYYY-MM-DD' dates, ISO timestamps.
+  return (await query("SELECT * FROM statistics WHERE date >= ? ORDER BY date", [firstDate])) as unknown as StatisticsDay[];
+}
+
+export async function trackedBranches(query: Query): Promise<ReleaseBranch[]> {
+  return (await query("SELECT n_level AS \"nLevel\", branch, status, latest FROM release_versions ORDER BY n_level", [])) as unknown as ReleaseBranch[];
+}
+
+/** The branches behind each role: main and latest are one each, deprecated and EOL may be several. */
+export function branchesByRole(branches: readonly ReleaseBranch[]): Record<SupportedRole | "eol", string[]> {
+  const roles: Record<SupportedRole | "eol", string[]> = { main: [], latest: [], previous: [], deprecated: [], eol: [] };
+  for (const b of branches) {
+    if (b.status === "eol") roles.eol.push(b.branch);
+    else if (b.status === "main") roles.main.push(b.branch);
+    else if (b.nLevel === 0) roles.latest.push(b.branch);
+    else if (b.nLevel === 1) roles.previous.push(b.branch);
+    else roles.deprecated.push(b.branch);
+  }
+  return roles;
+}
+
+/** part / whole as a share from 0 to 1; undefined when there is no whole. */
+export function share(part: number, whole: number): number | undefined {
+  return whole > 0 ? part / whole : undefined;
+}
