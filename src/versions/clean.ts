@@ -44,7 +44,8 @@ export function cleanVersion(reported: string, context: VersionContext): CleanVe
   const tag = (match[4] ?? "").toLowerCase();
   const pre = PRERELEASE.exec(tag);
   // A known pre-release keeps its place; anything else after the numbers is a local tag ("glitch", "ht", "pre", "260115").
-  const version = pre ? `${core}-${pre[1]}${pre[2] === undefined ? "" : `.${pre[2]}`}` : core;
+  // Mastodon's pre-releases are of x.y.0 only: on a patch release the tag is a fork's (4.3.4alpha1 is 4.3.4).
+  const version = pre && Number(match[3]) === 0 ? `${core}-${pre[1]}${pre[2] === undefined ? "" : `.${pre[2]}`}` : core;
   return bounded(version, reported, context);
 }
 

@@ -29,6 +29,11 @@ describe("cleanVersion", () => {
     ["4.6.0-alpha.4", "4.6.0-alpha.4"],
     ["4.6.0-beta2", "4.6.0-beta.2"],
     ["4.5.4.0.5", "4.5.4"],
+    ["4.3.0.1-alpha.1", "4.3.0-alpha.1"],
+    // A pre-release tag on a patch release is a fork's: Mastodon tags pre-releases of x.y.0 only.
+    ["4.3.4alpha1", "4.3.4"],
+    ["4.5.6-beta.1", "4.5.6"],
+    ["4.4.2-rc.3", "4.4.2"],
     ["4.4.0-pre", "4.4.0"],
     ["4.1.2-260115", "4.1.2"],
     ["4.6.0-alpha.4+nightly-20260215", "4.6.0-alpha.4"],
