@@ -360,6 +360,21 @@ const fields = {
     parse: httpsUrl,
   }),
 
+  VMCRAWL_GITHUB_API_URL: field({
+    group: "Versions",
+    description: "GitHub's REST API, where the latest Mastodon releases, the main branch's version and the security advisories are read.",
+    defaultText: "`https://api.github.com`",
+    default: () => "https://api.github.com",
+    parse: httpsUrl,
+  }),
+  VMCRAWL_GITHUB_TOKEN: field({
+    group: "Versions",
+    description: "A GitHub token for the API (higher rate limits); `GITHUB_TOKEN` when unset. Sent to `VMCRAWL_GITHUB_API_URL` only, never logged.",
+    defaultText: "`$GITHUB_TOKEN`, else none",
+    default: (ctx) => ctx.githubToken,
+    parse: nonEmptyText,
+    secret: true,
+  }),
   VMCRAWL_VERSION_REFRESH_INTERVAL: field({
     group: "Versions",
     description: "Seconds between automatic refreshes of the latest Mastodon releases; `0` turns them off.",
@@ -468,7 +483,7 @@ export interface Config {
   };
   readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string };
   readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
-  readonly versions: { readonly refreshIntervalSeconds: number };
+  readonly versions: { readonly refreshIntervalSeconds: number; readonly githubApiUrl: string; readonly githubToken: string | undefined };
   readonly stats: { readonly maxDropPercent: number };
   readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
   /** Per-user directories (XDG), resolved once. */
@@ -511,6 +526,8 @@ interface Context {
   readonly userName: string;
   readonly hostName: string;
   readonly dirs: Dirs;
+  /** GITHUB_TOKEN, the variable GitHub's own tools read, as the default of VMCRAWL_GITHUB_TOKEN. */
+  readonly githubToken: string | undefined;
 }
 
 interface RawValue {
@@ -570,6 +587,7 @@ function context(sources: ConfigSources): Context {
     userName: sources.userName ?? currentUserName(sources.env),
     hostName: (sources.hostName ?? hostname()).replace(/[^A-Za-z0-9._:-]/g, "-").slice(0, 64) || "vmcrawl",
     dirs: resolveDirs(sources.env, home),
+    githubToken: nonBlank(sources.env.GITHUB_TOKEN),
   };
 }
 
@@ -723,7 +741,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       tldUrl: v.VMCRAWL_TLD_URL,
     },
     fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
-    versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL },
+    versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL, githubApiUrl: v.VMCRAWL_GITHUB_API_URL.replace(/\/+$/, ""), githubToken: v.VMCRAWL_GITHUB_TOKEN },
     stats: { maxDropPercent: v.VMCRAWL_STATS_MAX_DROP_PERCENT },
     api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
     dirs: ctx.dirs,

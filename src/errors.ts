@@ -27,6 +27,8 @@ export type ErrorCode =
   | "MIGRATION"
   | "STORE"
   | "NATIVE_ADDON"
+  | "VERSIONS"
+  | "GITHUB"
   | "INTERRUPTED";
 
 export class VmcrawlError extends Error {

@@ -47,7 +47,7 @@ describe("defaults", () => {
       dns: { servers: [], retryAttempts: 3, retryBaseDelayMs: 80, retryJitterMs: 40, retryMaxTotalDelayMs: 500 },
       fetch: { limit: 10, offset: 0, minActive: 100, seed: "vmst.io", maxPeersBytes: 67_108_864, tldUrl: "https://data.iana.org/TLD/tlds-alpha-by-domain.txt" },
       fleet: { nodeId: "box", leaseSeconds: 900 },
-      versions: { refreshIntervalSeconds: 3600 },
+      versions: { refreshIntervalSeconds: 3600, githubApiUrl: "https://api.github.com", githubToken: undefined },
       stats: { maxDropPercent: 50 },
       api: { key: undefined, filterCacheSeconds: 300 },
       dirs: { config: `${HOME}/.config/vmcrawl`, data: `${HOME}/.local/share/vmcrawl`, cache: `${HOME}/.cache/vmcrawl` },
@@ -128,6 +128,9 @@ describe("every variable", () => {
     ["VMCRAWL_MAX_PEERS_SIZE", "1048576", {}, (c) => c.fetch.maxPeersBytes, 1_048_576],
     ["VMCRAWL_TLD_URL", "https://tlds.example/list.txt", {}, (c) => c.fetch.tldUrl, "https://tlds.example/list.txt"],
     ["VMCRAWL_VERSION_REFRESH_INTERVAL", "7200", {}, (c) => c.versions.refreshIntervalSeconds, 7200],
+    ["VMCRAWL_STATS_MAX_DROP_PERCENT", "30", {}, (c) => c.stats.maxDropPercent, 30],
+    ["VMCRAWL_GITHUB_API_URL", "https://ghe.example/api/v3/", {}, (c) => c.versions.githubApiUrl, "https://ghe.example/api/v3"],
+    ["VMCRAWL_GITHUB_TOKEN", "ghp_example", {}, (c) => c.versions.githubToken, "ghp_example"],
     ["VMCRAWL_FILTER_CACHE_SECONDS", "600", {}, (c) => c.api.filterCacheSeconds, 600],
     ["VMCRAWL_API_KEY", "0123456789abcdef-key", {}, (c) => c.api.key, "0123456789abcdef-key"],
   ];
@@ -180,6 +183,8 @@ describe("bad values stop the program with one line naming variable, value and e
     ["VMCRAWL_PROGRESS_HEARTBEAT_SECONDS", "0", /expected a number of seconds/],
     ["VMCRAWL_SLOW_DOMAIN_SECONDS", "slow", /expected a number of seconds/],
     ["VMCRAWL_VERSION_REFRESH_INTERVAL", "hourly", /expected a whole number/],
+    ["VMCRAWL_STATS_MAX_DROP_PERCENT", "0", /expected a whole number from 1 to 100/],
+    ["VMCRAWL_GITHUB_API_URL", "http://api.github.com", /expected an https:\/\/ URL/],
     ["VMCRAWL_FILTER_CACHE_SECONDS", "86401", /from 0 to 86400/],
     ["VMCRAWL_ALLOW_PRIVATE_IPS", "maybe", /^VMCRAWL_ALLOW_PRIVATE_IPS="maybe" .*expected 1, 0, or a comma list of CIDR ranges .*"maybe" is not an IPv4 or IPv6 address/],
     ["VMCRAWL_ALLOW_PRIVATE_IPS", "127.0.0.1/33", /"\/33" is not a prefix length from 0 to 32/],
@@ -285,6 +290,12 @@ describe("composite values", () => {
   it("fleet mode: database from the options, user optional, credentials kept verbatim", () => {
     const { config } = load({ VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_PASS: "p@ss:w/rd%" });
     expect(config.postgres).toEqual({ database: "census", user: undefined, password: "p@ss:w/rd%", host: "localhost", port: 5432, sslMode: "prefer" });
+  });
+
+  it("takes GITHUB_TOKEN when VMCRAWL_GITHUB_TOKEN is unset, and the VMCRAWL_ one over it", () => {
+    expect(load({ GITHUB_TOKEN: "from-gh" }).config.versions.githubToken).toBe("from-gh");
+    expect(load({ GITHUB_TOKEN: "from-gh", VMCRAWL_GITHUB_TOKEN: "own" }).config.versions.githubToken).toBe("own");
+    expect(load().config.versions.githubToken).toBeUndefined();
   });
 
   it("SSH tunnel defaults: port 22, current user, ~/.ssh/id_rsa", () => {

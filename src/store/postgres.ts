@@ -89,6 +89,10 @@ export class PostgresStore implements Store {
     return rows.map(fromPostgresRow);
   };
 
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    return this.run(() => transaction(this.sql, (tx) => work(async (text, params) => (await tx.unsafe(numberPlaceholders(text), params as Value[] as never[])).map(fromPostgresRow))));
+  }
+
   async close(): Promise<void> {
     await this.sql.end({ timeout: 5 });
     await this.tunnel?.close();

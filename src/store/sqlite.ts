@@ -89,12 +89,27 @@ export class SqliteStore implements Store {
 
   readonly query: Query = async (text, params) => {
     const statement = this.db.prepare(text);
+    // SQLite has no boolean type: TRUE is 1, as the schema's booleans are stored.
+    const bound = params.map((p) => (typeof p === "boolean" ? Number(p) : p));
     if (!statement.reader) {
-      statement.run(...params);
+      statement.run(...bound);
       return [];
     }
-    return (statement.all(...params) as Record<string, Value>[]).map(fromSqliteRow);
+    return (statement.all(...bound) as Record<string, Value>[]).map(fromSqliteRow);
   };
+
+  async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
+    // IMMEDIATE: the write lock first, so another process cannot change what `work` reads.
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await work(this.query);
+      this.db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();

@@ -34,6 +34,11 @@ export interface Store {
   versionContext(): Promise<VersionContext>;
   /** Standard SQL with `?` placeholders, values bound; rows with the same types in every dialect. */
   readonly query: Query;
+  /**
+   * Runs `work` in one transaction (all or nothing) with a query bound to it. SQLite: nothing else
+   * of this process should write meanwhile, as the file has one connection.
+   */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

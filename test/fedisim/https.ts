@@ -136,7 +136,7 @@ function handle(req: AnyRequest, res: AnyResponse, options: HttpsOptions, timers
   const host = authority.replace(/:\d+$/, "").replace(/^\[|\]$/g, "").toLowerCase();
   const protocol = req.httpVersion === "2.0" ? "h2" : "http/1.1";
   const target = String(req.url ?? "/");
-  const finish = options.log.begin({ host, target, method: String(req.method), userAgent: header(req, "user-agent"), protocol });
+  const finish = options.log.begin({ host, target, method: String(req.method), userAgent: header(req, "user-agent"), authorization: header(req, "authorization"), protocol });
   let status: number | undefined;
   res.on("close", () => finish(status));
   res.on("error", () => {});

@@ -17,10 +17,10 @@ import { type DnsAnswer, type DnsServer, startDns } from "./dns.ts";
 import { type HttpsServers, startHttps } from "./https.ts";
 import { RequestLog } from "./log.ts";
 import type { Scenario } from "./scenario.ts";
-import type { AddressRole, DomainSpec, Truth } from "./spec.ts";
+import type { AddressRole, DomainSpec, FileReply, Truth } from "./spec.ts";
 
 export { generateScenario, type Scenario, type ScenarioOptions } from "./scenario.ts";
-export type { DomainSpec, Truth } from "./spec.ts";
+export type { DomainSpec, FileReply, Truth } from "./spec.ts";
 export type { RequestRecord } from "./log.ts";
 
 export interface FedisimOptions {
@@ -35,7 +35,7 @@ export interface FedisimOptions {
   /** Keep a request log (tests of courtesy); off for large benchmarks. @default true */
   readonly logRequests?: boolean;
   /** Plain file hosts beside the scenario (host → path → body), such as a TLD list: what the crawler reads from outside sources. */
-  readonly files?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly files?: Readonly<Record<string, Readonly<Record<string, FileReply>>>>;
 }
 
 export interface Fedisim extends AsyncDisposable {
@@ -119,7 +119,7 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
   };
 }
 
-function fileHost(host: string, files: Readonly<Record<string, string>>): DomainSpec {
+function fileHost(host: string, files: Readonly<Record<string, FileReply>>): DomainSpec {
   return {
     name: host,
     ascii: host,

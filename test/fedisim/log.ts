@@ -14,6 +14,8 @@ export interface RequestRecord {
   readonly target: string;
   readonly method: string;
   readonly userAgent: string | undefined;
+  /** The Authorization header as sent (the simulator's tokens are test values). */
+  readonly authorization?: string | undefined;
   readonly protocol: "h2" | "http/1.1";
   /** Requests of this host in flight when this one arrived, itself included. */
   readonly concurrent: number;

@@ -57,8 +57,10 @@ export function endpointOf(path: string): Endpoint | undefined {
 export function respond(spec: DomainSpec, request: Request): Reply {
   const [path = "", query = ""] = request.target.split("?", 2);
   if (spec.files !== undefined) {
-    const file = spec.files[path];
-    return file === undefined ? notFound() : { type: "body", status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: file };
+    const file = spec.files[request.target] ?? spec.files[path];
+    if (file === undefined) return notFound();
+    if (typeof file === "string") return { type: "body", status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: file };
+    return { type: "body", status: file.status ?? 200, headers: { "content-type": "application/json", ...file.headers }, body: file.body };
   }
   const endpoint = endpointOf(path);
   const fault = spec.fault;

@@ -89,8 +89,11 @@ export interface DomainSpec {
   /** Peers served at /api/v1/instance/peers; `generated` streams that many synthetic names. */
   readonly peers?: { readonly list: readonly unknown[] } | { readonly generated: number };
   readonly fault?: { readonly at: Endpoint | "all"; readonly fault: Fault };
-  /** A plain file host (a TLD list, a DNI export): these paths answer 200 text/plain, anything else 404. */
-  readonly files?: Readonly<Record<string, string>>;
+  /**
+   * A plain file host (a TLD list, a DNI export, GitHub's API): a path (or path?query) answers its
+   * text (200 text/plain) or its reply as given; anything else 404.
+   */
+  readonly files?: Readonly<Record<string, FileReply>>;
   readonly truth: Truth;
 }
 
@@ -120,3 +123,6 @@ export interface Truth {
   /** Sequential round trips a correct crawl needs (host-meta and webfinger together count once). */
   readonly round_trips: number;
 }
+
+/** What a file host answers for one path: text, or a status, headers and body of its own (an API page with a Link header). */
+export type FileReply = string | { readonly status?: number; readonly headers?: Readonly<Record<string, string>>; readonly body: string };
