@@ -73,8 +73,8 @@ export interface FetchOptions {
    * the request with that failure.
    */
   readonly sink?: (response: { readonly status: number; readonly headers: Readonly<Record<string, string>> }) => ((chunk: Buffer) => void) | undefined;
-  /** An Authorization header for one origin only: a redirect to another origin never carries it. Never logged. */
-  readonly authorization?: { readonly origin: string; readonly value: string };
+  /** An Authorization header for one host only: a redirect to another host never carries it. Never logged. */
+  readonly authorization?: { readonly host: string; readonly value: string };
 }
 
 /** Thrown by a sink that refuses the body it is given (the request fails with `failure`). */
@@ -211,7 +211,7 @@ export class HttpClient {
           "user-agent": this.options.userAgent,
           accept: options.accept ?? "application/json, */*;q=0.5",
           "accept-encoding": "gzip, deflate, br",
-          ...(options.authorization !== undefined && options.authorization.origin === url.origin ? { authorization: options.authorization.value } : {}),
+          ...(options.authorization !== undefined && options.authorization.host === url.hostname ? { authorization: options.authorization.value } : {}),
         },
       });
       status = res.statusCode;
