@@ -377,7 +377,7 @@ const fields = {
   }),
   VMCRAWL_VERSION_REFRESH_INTERVAL: field({
     group: "Versions",
-    description: "Seconds between automatic refreshes of the latest Mastodon releases; `0` turns them off.",
+    description: "Seconds between the daemon's refreshes of the latest Mastodon releases and the security advisories from GitHub (embedded: at daemon start only); `0` turns them off.",
     defaultText: "`3600`",
     default: () => 3600,
     parse: integer(0, 31_536_000),

@@ -6,9 +6,10 @@
  */
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
+import { advisoryImpact } from "../versions/advisories.ts";
 import { branchesByRole, ROLES, share, type StatisticsDay, statisticsSince, trackedBranches } from "../stats/history.ts";
 import { describeStorage } from "../store/index.ts";
-import { printable } from "../text.ts";
+import { count, printable } from "../text.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
@@ -27,10 +28,16 @@ export default defineCommand({
     if (context.args.json === true && context.args.csv === true) throw new UsageError("--json and --csv each choose the output; use one");
     const config = runtime.config();
     const first = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-    const { history, branches } = await withStore(runtime, async (store) => ({ history: await statisticsSince(store.query, first), branches: await trackedBranches(store.query) }));
-    if (context.args.json === true) return println(runtime, JSON.stringify({ branches, latest: history.at(-1) ?? null, history }, null, 2));
+    const since = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    const { history, branches, impact } = await withStore(runtime, async (store) => ({
+      history: await statisticsSince(store.query, first),
+      branches: await trackedBranches(store.query),
+      impact: await advisoryImpact(store.query, since),
+    }));
+    if (context.args.json === true) return println(runtime, JSON.stringify({ branches, latest: history.at(-1) ?? null, history, advisories: impact }, null, 2));
     if (context.args.csv === true) return void runtime.io.stdout.write(renderCsv(history));
     println(runtime, renderStats(history, branches, { days, storage: describeStorage(config) }));
+    if (impact.advisories.length > 0) println(runtime, `\n${renderAdvisories(impact)}`);
   },
 });
 
@@ -43,6 +50,7 @@ function parseDays(value: string | undefined): number {
 }
 
 const number = (n: number) => n.toLocaleString("en");
+const servers = (n: number) => `${number(n)} ${n === 1 ? "server" : "servers"}`;
 const percent = (part: number, whole: number) => {
   const s = share(part, whole);
   return s === undefined ? "–" : `${(s * 100).toFixed(1)}%`;
@@ -57,9 +65,9 @@ export function renderStats(history: readonly StatisticsDay[], branches: readonl
   const lines = [
     `Mastodon on ${latest.date} (servers that answered within 3 days; recorded ${latest.updated_at ?? "?"}) in ${options.storage}`,
     ...(latest.invalid ? [`  marked invalid: ${printable(latest.invalid_reason ?? "no reason given")}`] : []),
-    `  ${number(latest.instances)} servers, ${number(latest.mau)} monthly active users, ${number(latest.unique_versions)} versions`,
-    `  on a patched release: ${number(latest.patched_instances)} servers (${percent(latest.patched_instances, latest.instances)}), ${number(latest.patched_mau)} users (${percent(latest.patched_mau, latest.mau)})`,
-    `  on an end-of-life branch: ${number(latest.eol_instances)} servers (${percent(latest.eol_instances, latest.instances)}), ${number(latest.eol_branch_mau)} users (${percent(latest.eol_branch_mau, latest.mau)})`,
+    `  ${servers(latest.instances)}, ${number(latest.mau)} monthly active users, ${count(latest.unique_versions, "version")}`,
+    `  on a patched release: ${servers(latest.patched_instances)} (${percent(latest.patched_instances, latest.instances)}), ${number(latest.patched_mau)} users (${percent(latest.patched_mau, latest.mau)})`,
+    `  on an end-of-life branch: ${servers(latest.eol_instances)} (${percent(latest.eol_instances, latest.instances)}), ${number(latest.eol_branch_mau)} users (${percent(latest.eol_branch_mau, latest.mau)})`,
     "",
     `  ${"branch".padEnd(24)} ${"servers".padStart(9)} ${"patched".padStart(16)} ${"users".padStart(12)} ${"patched".padStart(19)}`,
   ];
@@ -72,12 +80,24 @@ export function renderStats(history: readonly StatisticsDay[], branches: readonl
     lines.push(`  ${label.padEnd(24)} ${number(servers).padStart(9)} ${`${number(patched)} (${percent(patched, servers)})`.padStart(16)} ${number(users).padStart(12)} ${`${number(patchedUsers)} (${percent(patchedUsers, users)})`.padStart(19)}`);
   }
   lines.push(`  ${`eol ${roles.eol.join(", ") || "–"}`.padEnd(24)} ${number(latest.eol_instances).padStart(9)} ${"".padStart(16)} ${number(latest.eol_branch_mau).padStart(12)}`);
-  lines.push("", `History, last ${options.days} days:`, `  ${"date".padEnd(10)} ${"servers".padStart(9)} ${"users".padStart(12)} ${"patched servers".padStart(16)} ${"patched users".padStart(14)} ${"EOL servers".padStart(12)}`);
+  lines.push("", `History, last ${count(options.days, "day")}:`, `  ${"date".padEnd(10)} ${"servers".padStart(9)} ${"users".padStart(12)} ${"patched servers".padStart(16)} ${"patched users".padStart(14)} ${"EOL servers".padStart(12)}`);
   for (const day of history) {
     const flag = day.invalid ? `  invalid: ${printable(day.invalid_reason ?? "no reason given")}` : "";
     lines.push(
       `  ${day.date} ${number(day.instances).padStart(9)} ${number(day.mau).padStart(12)} ${percent(day.patched_instances, day.instances).padStart(16)} ${percent(day.patched_mau, day.mau).padStart(14)} ${percent(day.eol_instances, day.instances).padStart(12)}${flag}`,
     );
+  }
+  return lines.join("\n");
+}
+
+/** Each advisory's reach today: servers and monthly users on an affected version. */
+export function renderAdvisories(impact: Awaited<ReturnType<typeof advisoryImpact>>): string {
+  const lines = [`Security advisories (servers that answered within 3 days: ${number(impact.instances)}, ${number(impact.mau)} users):`];
+  for (const a of impact.advisories) {
+    const id = [a.ghsaId, a.cveId, a.severity].filter(Boolean).join(", ");
+    const unsure = a.status === "needs_review" ? "  (affected versions unsure: set an override)" : a.status === "overridden" ? "  (range set by hand)" : "";
+    lines.push(`  ${printable(id)}: ${servers(a.instances)} (${percent(a.instances, impact.instances)}), ${number(a.mau)} users (${percent(a.mau, impact.mau)}) affected${unsure}`);
+    lines.push(`    ${printable(a.summary.slice(0, 100))}`);
   }
   return lines.join("\n");
 }

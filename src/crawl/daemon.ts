@@ -11,6 +11,7 @@ import type { DomainName } from "../net/domain.ts";
 import { parseDomain } from "../net/domain.ts";
 import { asMaintainer, claimDue, readControl } from "../store/postgres-fleet.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
+import type { Store } from "../store/types.ts";
 import { describe } from "../store/sync.ts";
 import type { RecordedDay } from "../stats/guard.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
@@ -37,7 +38,6 @@ export interface DaemonOptions {
   readonly log: (line: string) => void;
   /** Crawls a source until it ends (the runner with everything else already wired). */
   readonly crawl: (source: RunSource) => Promise<RunSummary>;
-  /** Records today's statistics locally (embedded mode). */
   /** Records today's statistics in the SQLite file. */
   readonly recordLocalStatistics: () => RecordedDay;
   /** The publish guard's threshold, for PostgreSQL's statistics. */
@@ -45,6 +45,14 @@ export interface DaemonOptions {
   /** error_log rows older than this are removed by maintenance. */
   readonly errorLogRetentionDays: number;
   readonly maintenanceEveryMs?: number;
+  /**
+   * Refreshes versions and advisories from GitHub into `store` (returns log lines): at start, and
+   * in a fleet every `versionRefreshEveryMs` with maintenance. Embedded, only at start: the SQLite
+   * file's one connection is busy with crawl writes once the crawl runs.
+   */
+  readonly refreshVersions?: (store: Pick<Store, "query" | "transaction">) => Promise<string[]>;
+  /** 0: never after the start. */
+  readonly versionRefreshEveryMs?: number;
   readonly now?: () => Date;
 }
 
@@ -56,6 +64,7 @@ export interface DaemonSummary {
 
 export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
   let batches = 0;
+  if (options.versionRefreshEveryMs !== 0) await refreshVersions(options);
   const summary = await options.crawl({ total: undefined, label: "due domains", domains: dueDomains(options, () => batches++) });
   if (!options.signal.aborted) await maintain(options);
   return { batches, crawled: summary.recorded };
@@ -141,6 +150,8 @@ async function claimed(options: DaemonOptions): Promise<string[]> {
 /** Statistics, then retention: by this process embedded, by one elected node in a fleet. */
 async function maintain(options: DaemonOptions): Promise<void> {
   const now = (options.now ?? (() => new Date()))();
+  const every = options.versionRefreshEveryMs ?? 0;
+  if (options.fleet !== undefined && every > 0 && now.getTime() - (lastVersionRefresh.get(options) ?? 0) >= every) await refreshVersions(options);
   let pruned: Pruned | undefined;
   try {
     if (options.fleet === undefined) {
@@ -159,6 +170,21 @@ async function maintain(options: DaemonOptions): Promise<void> {
   }
   if (pruned !== undefined && (pruned.published > 0 || pruned.errors > 0)) {
     options.log(`daemon: retention removed ${count(pruned.published, "published server")} not heard from in ${PUBLISHED_RETENTION_DAYS} days and ${count(pruned.errors, "error_log row")} older than ${options.errorLogRetentionDays} days`);
+  }
+}
+
+/** When each daemon last refreshed from GitHub. */
+const lastVersionRefresh = new WeakMap<DaemonOptions, number>();
+
+async function refreshVersions(options: DaemonOptions): Promise<void> {
+  const now = (options.now ?? (() => new Date()))();
+  lastVersionRefresh.set(options, now.getTime());
+  if (options.refreshVersions === undefined) return;
+  const store = options.fleet?.pg ?? options.store;
+  try {
+    for (const line of await options.refreshVersions(store)) options.log(`daemon: ${line}`);
+  } catch (err) {
+    options.log(`daemon: versions not refreshed from GitHub (${describe(err)}); the stored ones stay`);
   }
 }
 

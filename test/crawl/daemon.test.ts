@@ -110,6 +110,43 @@ describe("the daemon loop (embedded)", () => {
     expect(log).toEqual(["daemon: nothing due; waiting"]);
   });
 
+  it("refreshes versions from GitHub before it crawls, into the SQLite file; a failure is logged and the crawl goes on", async () => {
+    const store = await storeWith(3);
+    const order: string[] = [];
+    const log: string[] = [];
+    await runDaemon(
+      options(store, {
+        refreshVersions: async (target) => {
+          order.push(target === store ? "refresh into the SQLite file" : "refresh elsewhere");
+          return ["versions: 4.5 4.5.6 → 4.5.7 (GitHub's API)"];
+        },
+        crawl: fakeCrawl(4, async (d) => void order.push(`crawl ${d}`), []),
+        log: (l) => log.push(l),
+      }),
+    );
+    expect(order[0]).toBe("refresh into the SQLite file");
+    expect(order.slice(1).every((o) => o.startsWith("crawl "))).toBe(true);
+    expect(log).toContain("daemon: versions: 4.5 4.5.6 → 4.5.7 (GitHub's API)");
+
+    const failing: string[] = [];
+    const summary = await runDaemon(
+      options(await storeWith(2), {
+        refreshVersions: async () => {
+          throw new Error("GitHub (https://api.github.com/…) answered HTTP 503");
+        },
+        log: (l) => failing.push(l),
+      }),
+    );
+    expect(summary.crawled).toBe(2);
+    expect(failing).toContain("daemon: versions not refreshed from GitHub (GitHub (https://api.github.com/…) answered HTTP 503); the stored ones stay");
+  });
+
+  it("does not touch GitHub when refreshes are off (VMCRAWL_VERSION_REFRESH_INTERVAL=0)", async () => {
+    let asked = 0;
+    await runDaemon(options(await storeWith(1), { versionRefreshEveryMs: 0, refreshVersions: async () => [`asked ${++asked}`] }));
+    expect(asked).toBe(0);
+  });
+
   it("runs maintenance when it drains: today's statistics, then retention, said in one line", async () => {
     const store = await storeWith(2);
     const long = new Date(Date.now() - 40 * 86_400_000).toISOString();

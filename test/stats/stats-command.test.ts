@@ -33,6 +33,11 @@ beforeAll(async () => {
     recordSqliteStatistics(store.crawl, dateOf(1), 50);
     await store.query("UPDATE statistics SET invalid = TRUE, invalid_reason = ? WHERE date = ?", ['half the fleet was down, "oops"', dateOf(1).toISOString().slice(0, 10)]);
     recordSqliteStatistics(store.crawl, dateOf(0), 50);
+    await store.query(
+      `INSERT INTO security_advisories (ghsa_id, cve_id, summary, severity, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at)
+       VALUES ('GHSA-aaaa-bbbb-cccc', 'CVE-2026-0001', 'Remote takeover via crafted posts', 'critical', '< 4.5.7', '4.5.7', '>=4.5.0-0 <4.5.7', 'ok', ?)`,
+      [dateOf(0).toISOString()],
+    );
   } finally {
     await store.close();
   }
@@ -46,19 +51,25 @@ describe("vmcrawl stats", () => {
     expect(stdout).toContain(`Mastodon on ${dateOf(0).toISOString().slice(0, 10)}`);
     expect(stdout).toContain("5 servers, 1,650 monthly active users, 5 versions");
     expect(stdout).toContain("on a patched release: 3 servers (60.0%), 1,250 users (75.8%)");
-    expect(stdout).toContain("on an end-of-life branch: 1 servers (20.0%), 100 users (6.1%)");
+    expect(stdout).toContain("on an end-of-life branch: 1 server (20.0%), 100 users (6.1%)");
     expect(stdout).toMatch(/ {2}latest 4\.5 +2 +1 \(50\.0%\) +1,300 +1,000 \(76\.9%\)\n/);
     expect(stdout).toMatch(/ {2}previous 4\.4 +1 +1 \(100\.0%\) +200 +200 \(100\.0%\)\n/);
     expect(stdout).toMatch(/ {2}deprecated 4\.3 +0 +0 \(–\) +0 +0 \(–\)\n/);
     expect(stdout).toMatch(/ {2}eol 4\.2, 4\.1, 4\.0 +1 +100\n/);
-    const history = stdout.slice(stdout.indexOf("History, last 14 days:"));
+    const history = stdout.slice(stdout.indexOf("History, last 14 days:"), stdout.indexOf("\n\nSecurity advisories"));
     expect(history.trim().split("\n")).toHaveLength(2 + 3);
     expect(history).toContain(`${dateOf(1).toISOString().slice(0, 10)}         5        1,650            60.0%          75.8%        20.0%  invalid: half the fleet was down, "oops"`);
   });
 
+  it("says how many servers and users each security advisory reaches", async () => {
+    const { stdout } = await cli(["stats"], { home });
+    expect(stdout).toContain("Security advisories (servers that answered within 3 days: 5, 1,650 users):");
+    expect(stdout).toContain("  GHSA-aaaa-bbbb-cccc, CVE-2026-0001, critical: 2 servers (40.0%), 1,300 users (78.8%) affected\n    Remote takeover via crafted posts");
+  });
+
   it("keeps to --days", async () => {
     const { stdout } = await cli(["stats", "--days", "1"], { home });
-    expect(stdout.slice(stdout.indexOf("History")).trim().split("\n")).toHaveLength(2 + 1);
+    expect(stdout.slice(stdout.indexOf("History"), stdout.indexOf("\n\nSecurity advisories")).trim().split("\n")).toHaveLength(2 + 1);
   });
 
   it("gives the same data as JSON", async () => {
@@ -69,6 +80,9 @@ describe("vmcrawl stats", () => {
     expect(data.history).toHaveLength(3);
     expect(data.latest).toMatchObject({ date: dateOf(0).toISOString().slice(0, 10), instances: 5, mau: 1650, patched_instances: 3, latest_patched_mau: 1000, invalid: false });
     expect(data.history[1]).toMatchObject({ invalid: true, invalid_reason: 'half the fleet was down, "oops"' });
+    expect((data as unknown as { advisories: { advisories: unknown[] } }).advisories.advisories).toEqual([
+      expect.objectContaining({ ghsaId: "GHSA-aaaa-bbbb-cccc", instances: 2, mau: 1300, status: "ok" }),
+    ]);
   });
 
   it("gives every counter of every day as CSV, quoting what needs it", async () => {
