@@ -26,6 +26,8 @@ import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
 import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
 
+const STATISTICS_EVERY_MS = 3_600_000;
+
 export const crawlArgs = {
   new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
   target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
@@ -51,7 +53,22 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
       if (request.kind !== "new") source = withFleetState(source, fleet, store);
       fleet.syncer.start();
     }
-    const { summary, tracker } = await run(source);
+    // A long run records the day's statistics every hour too, not only at its end.
+    const hourly = setInterval(() => {
+      try {
+        if (fleet === undefined) recordStatistics(store.crawl, config.stats.maxDropPercent);
+        else void recordFleetStatistics(fleet.pg, config.stats.maxDropPercent).catch(() => {}); // PostgreSQL away: the end of the run tries again
+      } catch (err) {
+        warn(`statistics not recorded this hour (${(err as Error).message})`);
+      }
+    }, STATISTICS_EVERY_MS);
+    let ran: Awaited<ReturnType<typeof run>>;
+    try {
+      ran = await run(source);
+    } finally {
+      clearInterval(hourly);
+    }
+    const { summary, tracker } = ran;
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
       if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);

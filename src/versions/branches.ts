@@ -168,3 +168,20 @@ export async function setNightlyEnd(store: Pick<Store, "transaction">, version: 
     await query("UPDATE nightly_versions SET end_date = ? WHERE version = ? AND is_security = FALSE", [end, version]);
   });
 }
+
+/** What manage's "show current version information" shows: branches by role, and the nightly in force today. */
+export async function versionInfo(query: Query, today: string): Promise<string> {
+  const branches = await readBranches(query);
+  const [nightly] = await query("SELECT version, start_date, end_date FROM nightly_versions WHERE is_security = FALSE AND start_date <= ? AND end_date >= ? ORDER BY start_date DESC LIMIT 1", [today, today]);
+  const line = (b: ReleaseBranch) => `  Branch: ${b.branch}  Status: ${b.status}  n_level: ${b.nLevel}  Latest: ${b.latest}`;
+  const { main } = split(branches);
+  return [
+    "Main development version:",
+    main === undefined ? "  none" : line(main),
+    "Active release branches:",
+    ...(branches.some((b) => b.status === "release") ? branches.filter((b) => b.status === "release").map(line) : ["  none"]),
+    "End-of-life branches:",
+    ...(branches.some((b) => b.status === "eol") ? branches.filter((b) => b.status === "eol").map(line) : ["  none"]),
+    `Nightly builds of ${today}: ${nightly === undefined ? "no range covers today" : `${String(nightly.version)} (${String(nightly.start_date)} to ${String(nightly.end_date)})`}`,
+  ].join("\n");
+}

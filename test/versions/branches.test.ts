@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
-import { addNightly, markEol, promoteMain, readBranches, reorderReleases, setLatest, setNightlyEnd } from "../../src/versions/branches.ts";
+import { addNightly, markEol, promoteMain, readBranches, reorderReleases, setLatest, setNightlyEnd, versionInfo } from "../../src/versions/branches.ts";
 import { freshDatabase } from "../support/postgres.ts";
 
 const server = inject("postgres");
@@ -104,7 +104,23 @@ describe.each(dialects)("the branch model (%s)", (name, openStore) => {
     await expect(setNightlyEnd(store, "9.9.9-alpha.1", "2026-01-01")).rejects.toThrow("no nightly range for 9.9.9-alpha.1");
   });
 
-  run("starts from the seeded branches", async () => {
-    expect(await table(await seeded())).toEqual(SEEDED);
+  run("starts from the seeded branches, and shows them by role with today's nightly", async () => {
+    const store = await seeded();
+    expect(await table(store)).toEqual(SEEDED);
+    expect(await versionInfo(store.query, "2026-03-01")).toBe(
+      [
+        "Main development version:",
+        "  Branch: 4.6  Status: main  n_level: -1  Latest: 4.6.0-alpha.4",
+        "Active release branches:",
+        "  Branch: 4.5  Status: release  n_level: 0  Latest: 4.5.6",
+        "  Branch: 4.4  Status: release  n_level: 1  Latest: 4.4.13",
+        "  Branch: 4.3  Status: release  n_level: 2  Latest: 4.3.19",
+        "End-of-life branches:",
+        "  Branch: 4.2  Status: eol  n_level: 3  Latest: 4.2.29",
+        "  Branch: 4.1  Status: eol  n_level: 4  Latest: 4.1.22",
+        "  Branch: 4.0  Status: eol  n_level: 5  Latest: 4.0.15",
+        "Nightly builds of 2026-03-01: 4.6.0-alpha.3 (2026-01-21 to 2099-12-31)",
+      ].join("\n"),
+    );
   });
 });
