@@ -360,6 +360,14 @@ const fields = {
     parse: httpsUrl,
   }),
 
+  VMCRAWL_DNI_URL: field({
+    group: "Fetch",
+    description: "The IFTAS DNI list (CSV with a `#domain` column) that `vmcrawl manage dni import` reads; its entries are added as soft.",
+    defaultText: "`https://about.iftas.org/wp-content/uploads/2025/10/iftas-dni-latest.csv`",
+    default: () => "https://about.iftas.org/wp-content/uploads/2025/10/iftas-dni-latest.csv",
+    parse: httpsUrl,
+  }),
+
   VMCRAWL_GITHUB_API_URL: field({
     group: "Versions",
     description: "GitHub's REST API, where the latest Mastodon releases, the main branch's version and the security advisories are read.",
@@ -481,7 +489,7 @@ export interface Config {
     readonly retryJitterMs: number;
     readonly retryMaxTotalDelayMs: number;
   };
-  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string };
+  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string; readonly dniUrl: string };
   readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
   readonly versions: { readonly refreshIntervalSeconds: number; readonly githubApiUrl: string; readonly githubToken: string | undefined };
   readonly stats: { readonly maxDropPercent: number };
@@ -739,6 +747,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
       seed: v.VMCRAWL_FETCH_SEED,
       maxPeersBytes: v.VMCRAWL_MAX_PEERS_SIZE,
       tldUrl: v.VMCRAWL_TLD_URL,
+      dniUrl: v.VMCRAWL_DNI_URL,
     },
     fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
     versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL, githubApiUrl: v.VMCRAWL_GITHUB_API_URL.replace(/\/+$/, ""), githubToken: v.VMCRAWL_GITHUB_TOKEN },

@@ -28,6 +28,7 @@ export type ErrorCode =
   | "STORE"
   | "NATIVE_ADDON"
   | "VERSIONS"
+  | "SOURCE"
   | "GITHUB"
   | "INTERRUPTED";
 

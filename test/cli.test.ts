@@ -110,13 +110,6 @@ describe("argument rules", () => {
     expect(stderr).toMatch(/Run "vmcrawl[a-z ]*--help" for usage\./);
     expect(existsSync(dbPath())).toBe(false);
   });
-
-  it.each([[["manage"], "manage"]])("vmcrawl %j says plainly it is not available yet (exit 3)", async (argv, what) => {
-    const { code, stdout, stderr } = await run(argv);
-    expect(code).toBe(3);
-    expect(stdout).toBe("");
-    expect(stderr).toMatch(new RegExp(`^vmcrawl: ${what}.* is not available in this build of vmcrawl yet\\.\\n$`));
-  });
 });
 
 describe("sync in embedded mode", () => {

@@ -7,12 +7,12 @@
  * these; a refusal says why and changes nothing (VmcrawlError "VERSIONS").
  */
 import semver from "semver";
-import { VmcrawlError } from "../errors.ts";
+import { ExitCode, VmcrawlError } from "../errors.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import type { ReleaseBranch } from "./patch.ts";
 
-const refuse = (message: string) => new VmcrawlError("VERSIONS", message);
+const refuse = (message: string) => new VmcrawlError("VERSIONS", message, { exitCode: ExitCode.usage });
 /** Levels are moved out of the way here first, so no two rows ever meet on the key. */
 const PARKED = 1000;
 

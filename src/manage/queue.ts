@@ -1,0 +1,55 @@
+/**
+ * Sending domains back to the front of the queue (seed manage 25, 50–53):
+ * `next_crawl_at` cleared so the daemon takes them at once. By name, or by
+ * group: published servers not on a patched release, on the main branch, or
+ * all; or the domains whose last failure was of one class.
+ */
+import { UsageError } from "../errors.ts";
+import { parseDomain } from "../net/domain.ts";
+import type { Query } from "../store/queries.ts";
+import type { Store } from "../store/types.ts";
+import { ERROR_CLASSES } from "../crawl/outcome.ts";
+import { readBranches } from "../versions/branches.ts";
+import { placeVersion } from "../versions/patch.ts";
+
+export const REQUEUE_GROUPS = ["unpatched", "main", "published"] as const;
+export type RequeueGroup = (typeof REQUEUE_GROUPS)[number];
+
+export type RequeueRequest = { readonly domains: readonly string[] } | { readonly group: RequeueGroup } | { readonly errorClass: string };
+
+/** Which domains a request names; the group rules use the one placement definition. */
+async function selected(query: Query, request: RequeueRequest): Promise<string[]> {
+  if ("domains" in request) {
+    return request.domains.map((d) => {
+      const parsed = parseDomain(d);
+      if (!parsed.ok) throw new UsageError(`"${d}" is not a domain name: ${parsed.reason}`);
+      return parsed.value.name;
+    });
+  }
+  if ("errorClass" in request) {
+    if (!(ERROR_CLASSES as readonly string[]).includes(request.errorClass)) throw new UsageError(`"${request.errorClass}" is not an error class: expected one of ${ERROR_CLASSES.join(", ")}`);
+    return (await query("SELECT domain FROM raw_domains WHERE error_type = ? OR terminal_type = ?", [request.errorClass, request.errorClass])).map((r) => String(r.domain));
+  }
+  const published = await query("SELECT domain, software_version FROM mastodon_domains", []);
+  if (request.group === "published") return published.map((r) => String(r.domain));
+  const branches = await readBranches(query);
+  return published
+    .filter((r) => {
+      const placement = placeVersion(String(r.software_version ?? ""), branches);
+      return request.group === "main" ? placement.role === "main" : !placement.patched;
+    })
+    .map((r) => String(r.domain));
+}
+
+/** Clears `next_crawl_at` (and any expired or live lease stays as is); returns the domains requeued. */
+export async function requeue(store: Pick<Store, "transaction">, request: RequeueRequest): Promise<string[]> {
+  return store.transaction(async (query) => {
+    const names = await selected(query, request);
+    const done: string[] = [];
+    for (const name of names) {
+      const [row] = await query("UPDATE raw_domains SET next_crawl_at = NULL WHERE domain = ? RETURNING domain", [name]);
+      if (row !== undefined) done.push(name);
+    }
+    return done;
+  });
+}
