@@ -33,7 +33,8 @@ describe("help and version", () => {
     [["db", "migrate", "--help"], ["vmcrawl db migrate", "Create or upgrade the database schema"]],
     [["db", "--help"], ["vmcrawl db", "migrate"]],
     [["sync", "-h"], ["vmcrawl sync", "--status", "Push results staged in local SQLite to PostgreSQL"]],
-    [["manage", "--help"], ["vmcrawl manage", "not available yet"]],
+    [["manage", "--help"], ["vmcrawl manage", "dni", "nightly", "versions", "requeue", "a menu on a terminal"]],
+    [["manage", "dni", "--help"], ["vmcrawl manage dni", "import", "remove"]],
   ])("vmcrawl %j prints the command's own usage", async (argv, words) => {
     const { code, stdout } = await run(argv);
     expect(code).toBe(0);
