@@ -11,6 +11,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import pkg from "../package.json" with { type: "json" };
+import { migrations } from "../src/store/migrations.ts";
 import { createDatabase } from "./support/postgres.ts";
 
 const built = join(import.meta.dirname, "..", "dist", "vmcrawl");
@@ -90,7 +91,7 @@ describe("dist/vmcrawl from an empty directory", () => {
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     expect(results.map((r) => r.stdout).filter((out) => out.includes("Applied migration 001_schema"))).toHaveLength(1);
     const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
-    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual([1, 2, 3]);
+    expect(db.prepare("SELECT version FROM schema_migrations ORDER BY version").pluck().all()).toEqual(migrations.sqlite.map((m) => m.version));
     db.close();
   });
 
@@ -134,9 +135,8 @@ describe.skipIf(server === null)("dist/vmcrawl against a real PostgreSQL", () =>
     };
     const migrated = run(["db", "migrate"], env);
     expect(migrated.stderr).toBe("");
-    expect(migrated.stdout).toBe(
-      `Applied migration 001_schema\nApplied migration 002_seed_versions\nApplied migration 003_fleet\nSchema is now at version 3 in PostgreSQL ${server!.host}:${server!.port}/${database}.\n`,
-    );
+    const applied = migrations.postgres.map((m) => `Applied migration ${String(m.version).padStart(3, "0")}_${m.name}\n`).join("");
+    expect(migrated.stdout).toBe(`${applied}Schema is now at version ${migrations.postgres.length} in PostgreSQL ${server!.host}:${server!.port}/${database}.\n`);
     const looked = run(["--db", "example.social"], env);
     expect(looked.code).toBe(0);
     expect(looked.stdout).toContain(`example.social in PostgreSQL ${server!.host}:${server!.port}/${database}`);

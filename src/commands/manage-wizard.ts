@@ -138,7 +138,9 @@ function actions(runtime: Runtime): Action[] {
       group: "Nightly",
       async run(store, io) {
         const rows = await store.query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY is_security, start_date DESC", []);
-        io.info(rows.map((r) => `${String(r.version).padEnd(18)} ${String(r.start_date)} to ${r.end_date === OPEN_END ? "now" : String(r.end_date)}${r.is_security ? "  security pin" : ""}`).join("\n"));
+        // The newest fit on a screen; the whole list is one subcommand away.
+        const shown = rows.slice(0, 12).map((r) => `${String(r.version).padEnd(18)} ${String(r.start_date)} to ${r.end_date === OPEN_END ? "now" : String(r.end_date)}${r.is_security ? "  security pin" : ""}`);
+        io.info([...shown, ...(rows.length > shown.length ? [`… ${rows.length - shown.length} older (vmcrawl manage nightly list)`] : [])].join("\n"));
       },
     },
     {
