@@ -406,6 +406,13 @@ const fields = {
     default: () => 300,
     parse: integer(0, 86_400),
   }),
+  VMCRAWL_API_RATE_LIMIT: field({
+    group: "API",
+    description: "Requests per minute one client (IP address) may make to `serve`; more get 429 with Retry-After. `0` turns the limit off.",
+    defaultText: "`600`",
+    default: () => 600,
+    parse: integer(0, 1_000_000),
+  }),
   VMCRAWL_API_KEY: field({
     group: "API",
     description: "Key required in `X-API-Key` for instance-level and write endpoints of `serve`. At least 16 characters.",
@@ -493,7 +500,7 @@ export interface Config {
   readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
   readonly versions: { readonly refreshIntervalSeconds: number; readonly githubApiUrl: string; readonly githubToken: string | undefined };
   readonly stats: { readonly maxDropPercent: number };
-  readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number };
+  readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number; readonly ratePerMinute: number };
   /** Per-user directories (XDG), resolved once. */
   readonly dirs: Dirs;
 }
@@ -752,7 +759,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
     fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
     versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL, githubApiUrl: v.VMCRAWL_GITHUB_API_URL.replace(/\/+$/, ""), githubToken: v.VMCRAWL_GITHUB_TOKEN },
     stats: { maxDropPercent: v.VMCRAWL_STATS_MAX_DROP_PERCENT },
-    api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS },
+    api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS, ratePerMinute: v.VMCRAWL_API_RATE_LIMIT },
     dirs: ctx.dirs,
   };
 }

@@ -103,6 +103,8 @@ describe("argument rules", () => {
     [["probe", "--file", "/nonexistent/domains.txt"], /--file \/nonexistent\/domains.txt cannot be read \(ENOENT\)/],
     [["stats", "--days", "0"], /--days "0" is not valid: expected a whole number from 1 to 3650/],
     [["stats", "--json", "--csv"], /--json and --csv each choose the output; use one/],
+    [["serve", "--listen", "8080"], /--listen "8080" is not valid: expected host:port, such as 127\.0\.0\.1:8080 or \[::1\]:8080/],
+    [["serve", "--listen", "127.0.0.1:70000"], /--listen "127\.0\.0\.1:70000" is not valid/],
   ])("vmcrawl %j is refused with exit 2", async (argv, message) => {
     const { code, stderr, stdout } = await run(argv);
     expect(code).toBe(2);

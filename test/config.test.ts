@@ -49,7 +49,7 @@ describe("defaults", () => {
       fleet: { nodeId: "box", leaseSeconds: 900 },
       versions: { refreshIntervalSeconds: 3600, githubApiUrl: "https://api.github.com", githubToken: undefined },
       stats: { maxDropPercent: 50 },
-      api: { key: undefined, filterCacheSeconds: 300 },
+      api: { key: undefined, filterCacheSeconds: 300, ratePerMinute: 600 },
       dirs: { config: `${HOME}/.config/vmcrawl`, data: `${HOME}/.local/share/vmcrawl`, cache: `${HOME}/.cache/vmcrawl` },
     } satisfies Config);
   });
@@ -133,6 +133,7 @@ describe("every variable", () => {
     ["VMCRAWL_GITHUB_API_URL", "https://ghe.example/api/v3/", {}, (c) => c.versions.githubApiUrl, "https://ghe.example/api/v3"],
     ["VMCRAWL_GITHUB_TOKEN", "ghp_example", {}, (c) => c.versions.githubToken, "ghp_example"],
     ["VMCRAWL_FILTER_CACHE_SECONDS", "600", {}, (c) => c.api.filterCacheSeconds, 600],
+    ["VMCRAWL_API_RATE_LIMIT", "0", {}, (c) => c.api.ratePerMinute, 0],
     ["VMCRAWL_API_KEY", "0123456789abcdef-key", {}, (c) => c.api.key, "0123456789abcdef-key"],
   ];
 

@@ -24,6 +24,7 @@ export const rootCommand = defineCommand({
     daemon: () => import("./daemon.ts").then((m) => m.default),
     control: () => import("./control.ts").then((m) => m.default),
     stats: () => import("./stats.ts").then((m) => m.default),
+    serve: () => import("./serve.ts").then((m) => m.default),
     db: () => import("./db.ts").then((m) => m.default),
   },
   async run(context) {

@@ -40,7 +40,7 @@ export function placeVersion(version: string, branches: readonly ReleaseBranch[]
   return { role, branch: key, patched: latest !== null && semver.gte(parsed, latest) };
 }
 
-function roleOf(row: ReleaseBranch): BranchRole {
+export function roleOf(row: ReleaseBranch): BranchRole {
   if (row.status === "eol") return "eol";
   if (row.status === "main") return "main";
   if (row.nLevel === 0) return "latest";

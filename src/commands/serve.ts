@@ -1,0 +1,56 @@
+/**
+ * `vmcrawl serve [--listen host:port]`: the JSON API over the system of
+ * record (PostgreSQL in a fleet, else the SQLite file), until SIGINT or
+ * SIGTERM. Listens on loopback unless told otherwise: put it behind a proxy
+ * that terminates TLS.
+ */
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { defineCommand } from "citty";
+import { UsageError } from "../errors.ts";
+import { createApi } from "../serve/app.ts";
+import { describeStorage, openStore } from "../store/index.ts";
+import { runtimeOf } from "./_shared.ts";
+
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-f:]+)\]|([^:\s]+)):(\d{1,5})$/i.exec(value.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65_535) throw new UsageError(`--listen "${value}" is not valid: expected host:port, such as 127.0.0.1:8080 or [::1]:8080`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+export default defineCommand({
+  meta: { name: "serve", description: "Serve the JSON API (aggregates public; instances and writes behind VMCRAWL_API_KEY)" },
+  args: { listen: { type: "string", valueHint: "host:port", description: "Where to listen (default 127.0.0.1:8080)" } },
+  async run(context) {
+    const runtime = runtimeOf(context);
+    const { host, port } = parseListen(context.args.listen ?? "127.0.0.1:8080");
+    const config = runtime.config();
+    const store = await openStore(config);
+    const app = createApi({
+      store,
+      key: config.api.key,
+      cacheSeconds: config.api.filterCacheSeconds,
+      ratePerMinute: config.api.ratePerMinute,
+      clientOf: (c) => getConnInfo(c).remote.address ?? "unknown",
+    });
+    const stopped = new Promise<void>((resolve) => {
+      const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
+        runtime.io.stderr.write(`vmcrawl: serving the API on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} from ${describeStorage(config)}${config.api.key === undefined ? " (no API key: instance lists open, writes off)" : ""}\n`);
+      });
+      server.on("error", (err) => {
+        runtime.io.stderr.write(`vmcrawl: cannot listen on ${host}:${port}: ${err.message}\n`);
+        process.exitCode = 1;
+        resolve();
+      });
+      const stop = () => server.close(() => resolve());
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    try {
+      await stopped;
+    } finally {
+      await store.close();
+    }
+  },
+});

@@ -1,0 +1,187 @@
+/**
+ * The HTTP API (issue 10, reference §16 without its bugs): aggregates for
+ * everyone, instance-level lists and every write behind VMCRAWL_API_KEY,
+ * a request budget per client, strict headers, bad parameters answered 400
+ * with the parameter named, and the snapshot of published servers computed
+ * once per VMCRAWL_FILTER_CACHE_SECONDS. Hono, on any Store.
+ */
+import { type Context, Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { parseDomain } from "../net/domain.ts";
+import type { Store } from "../store/types.ts";
+import { advisoryImpact } from "../versions/advisories.ts";
+import { readBranches } from "../versions/branches.ts";
+import { flagDay } from "../manage/stat-days.ts";
+import { VmcrawlError } from "../errors.ts";
+import { branchFigures, history, loadSnapshot, type Snapshot, versionFigures, WINDOW_DAYS } from "./data.ts";
+import { Cached, keyMatches, RateLimiter } from "./guard.ts";
+import { parseInstanceQuery, selectInstances } from "./instances.ts";
+import { openApiDocument } from "./openapi.ts";
+import { BadParameter, intParam, knownParams, textParam } from "./params.ts";
+
+export interface ApiOptions {
+  readonly store: Pick<Store, "query" | "transaction" | "dialect">;
+  readonly key: string | undefined;
+  readonly cacheSeconds: number;
+  readonly ratePerMinute: number;
+  /** The client's address, for the request budget. */
+  readonly clientOf?: (c: Context) => string;
+  readonly now?: () => Date;
+}
+
+const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
+
+export function createApi(options: ApiOptions): Hono {
+  const now = options.now ?? (() => new Date());
+  const { query } = options.store;
+  const snapshot = new Cached<Snapshot>(options.cacheSeconds * 1000, () => loadSnapshot(query, now()));
+  const advisories = new Cached(options.cacheSeconds * 1000, () => advisoryImpact(query, new Date(now().getTime() - WINDOW_DAYS * 86_400_000).toISOString()));
+  const limiter = new RateLimiter(options.ratePerMinute);
+  const app = new Hono();
+
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", "data:"], connectSrc: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-origin",
+    }),
+  );
+  app.use("*", async (c, next) => {
+    const wait = limiter.take(options.clientOf?.(c) ?? "unknown", Date.now());
+    if (wait !== undefined) {
+      c.header("retry-after", String(wait));
+      return c.json({ error: `too many requests: at most ${options.ratePerMinute} a minute; try again in ${wait} s` }, 429);
+    }
+    await next();
+  });
+
+  /** Instance-level data and writes: the key, when one is set (writes: always). */
+  const requireKey = (write: boolean) => async (c: Context, next: () => Promise<void>) => {
+    if (options.key === undefined) {
+      if (write) return c.json({ error: "writes are turned off: no VMCRAWL_API_KEY is configured" }, 403);
+      return next();
+    }
+    if (!keyMatches(c.req.header("x-api-key"), options.key)) return c.json({ error: "this endpoint needs the API key in the X-API-Key header" }, 401);
+    return next();
+  };
+
+  app.get("/health", async (c) => {
+    knownParams(c.req.query(), []);
+    await query("SELECT 1 AS ok", []);
+    return c.json({ status: "ok", database: options.store.dialect });
+  });
+
+  app.get("/summary", async (c) => {
+    knownParams(c.req.query(), []);
+    const s = await snapshot.get(Date.now());
+    const t = s.totals;
+    return c.json({
+      asOf: s.asOf,
+      windowDays: WINDOW_DAYS,
+      instances: t.instances,
+      mau: t.mau,
+      uniqueVersions: t.unique_versions,
+      patched: { instances: t.patched_instances, mau: t.patched_mau, instanceShare: share(t.patched_instances, t.instances), mauShare: share(t.patched_mau, t.mau) },
+      eol: { instances: t.eol_instances, mau: t.eol_branch_mau, instanceShare: share(t.eol_instances, t.instances), mauShare: share(t.eol_branch_mau, t.mau) },
+      counters: t,
+    });
+  });
+
+  app.get("/branches", async (c) => {
+    knownParams(c.req.query(), []);
+    const s = await snapshot.get(Date.now());
+    return c.json(branchFigures(s).map((b) => ({ ...b, patchedInstanceShare: share(b.patchedInstances, b.instances), patchedMauShare: share(b.patchedMau, b.mau) })));
+  });
+
+  app.get("/versions", async (c) => {
+    knownParams(c.req.query(), []);
+    return c.json(versionFigures(await snapshot.get(Date.now())));
+  });
+
+  app.get("/history", async (c) => {
+    const params = c.req.query();
+    knownParams(params, ["days"]);
+    return c.json(await history(query, now(), intParam(params, "days", { min: 1, max: 3650, default: 30 })));
+  });
+
+  app.get("/advisories", async (c) => {
+    knownParams(c.req.query(), []);
+    return c.json(await advisories.get(Date.now()));
+  });
+
+  app.get("/release-versions", async (c) => {
+    knownParams(c.req.query(), []);
+    const [branches, nightly] = await Promise.all([readBranches(query), query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY start_date DESC, version", [])]);
+    return c.json({ branches, nightly });
+  });
+
+  app.get("/crawler", async (c) => {
+    knownParams(c.req.query(), []);
+    const at = now().toISOString();
+    const [[totals], classes] = await Promise.all([
+      query(
+        `SELECT count(*) AS domains,
+           sum(CASE WHEN alias_of IS NULL AND terminal_type IS NULL AND (next_crawl_at IS NULL OR next_crawl_at <= ?) THEN 1 ELSE 0 END) AS due,
+           sum(CASE WHEN claimed_until IS NOT NULL AND claimed_until > ? THEN 1 ELSE 0 END) AS leased,
+           sum(CASE WHEN terminal_type IS NOT NULL THEN 1 ELSE 0 END) AS terminal,
+           max(last_crawled_at) AS last_crawled_at
+         FROM raw_domains`,
+        [at, at],
+      ),
+      query("SELECT error_type, count(*) AS n FROM raw_domains WHERE error_type IS NOT NULL GROUP BY error_type ORDER BY error_type", []),
+    ]);
+    return c.json({
+      domains: Number(totals?.domains ?? 0),
+      due: Number(totals?.due ?? 0),
+      leased: Number(totals?.leased ?? 0),
+      terminal: Number(totals?.terminal ?? 0),
+      lastCrawledAt: totals?.last_crawled_at ?? null,
+      failingByClass: Object.fromEntries(classes.map((r) => [String(r.error_type), Number(r.n)])),
+    });
+  });
+
+  app.get("/instances", requireKey(false), async (c) => {
+    const request = parseInstanceQuery(c.req.query());
+    return c.json(selectInstances((await snapshot.get(Date.now())).listed, request));
+  });
+
+  app.get("/instances/:domain", requireKey(false), async (c) => {
+    knownParams(c.req.query(), []);
+    const given = c.req.param("domain") ?? "";
+    const parsed = parseDomain(given);
+    if (!parsed.ok) throw new BadParameter("domain", "a domain name", given);
+    const found = (await snapshot.get(Date.now())).listed.find((i) => i.domain === parsed.value.name || i.domain === parsed.value.unicode || i.domain === parsed.value.ascii);
+    if (found === undefined) return c.json({ error: `${parsed.value.name} is not a published server that answered within ${WINDOW_DAYS} days` }, 404);
+    return c.json(found);
+  });
+
+  app.get("/search", requireKey(false), async (c) => {
+    const params = c.req.query();
+    knownParams(params, ["q"]);
+    const q = textParam(params, "q", 253);
+    if (q === undefined) throw new BadParameter("q", "the text to look for", "");
+    return c.json((await snapshot.get(Date.now())).listed.filter((i) => i.domain.includes(q)).slice(0, 20));
+  });
+
+  app.patch("/stats/history/:date", requireKey(true), async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as { invalid?: unknown; reason?: unknown } | undefined;
+    if (body === undefined || typeof body.invalid !== "boolean") throw new BadParameter("invalid", "a JSON body with invalid: true or false", JSON.stringify(body ?? null));
+    if (body.reason !== undefined && (typeof body.reason !== "string" || body.reason.length > 500)) throw new BadParameter("reason", "text of at most 500 characters", String(body.reason));
+    const date = c.req.param("date") ?? "";
+    await flagDay(options.store, date, body.invalid, body.reason as string | undefined);
+    snapshot.clear();
+    return c.json({ date, invalid: body.invalid });
+  });
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument()));
+
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((err, c) => {
+    if (err instanceof BadParameter) return c.json({ error: err.message, parameter: err.parameter }, 400);
+    if (err instanceof VmcrawlError && err.exitCode === 2) return c.json({ error: err.message }, err.message.startsWith("no statistics") ? 404 : 400);
+    // The database (or something else) failed: say so without details that help an attacker.
+    return c.json({ error: "the database could not answer; try again later" }, 503);
+  });
+  return app;
+}

@@ -1,0 +1,54 @@
+/** The instance list: filtered, searched, sorted and paged over the snapshot's listable servers. Pure. */
+import type { Instance } from "./data.ts";
+import { intParam, knownParams, oneOfParam, textParam } from "./params.ts";
+
+export const FILTERS = ["all", "eol", "unpatched", "main", "failing"] as const;
+export const SORTS = ["mau", "domain", "version", "last_seen"] as const;
+export const INSTANCE_PARAMS = ["page", "per_page", "sort", "order", "q", "filter"] as const;
+
+export interface InstanceQuery {
+  readonly page: number;
+  readonly perPage: number;
+  readonly sort: (typeof SORTS)[number];
+  readonly order: "asc" | "desc";
+  readonly q: string | undefined;
+  readonly filter: (typeof FILTERS)[number];
+}
+
+export function parseInstanceQuery(params: Readonly<Record<string, string | undefined>>): InstanceQuery {
+  knownParams(params, INSTANCE_PARAMS);
+  const sort = oneOfParam(params, "sort", SORTS, "mau");
+  return {
+    page: intParam(params, "page", { min: 1, max: 100_000, default: 1 }),
+    perPage: intParam(params, "per_page", { min: 1, max: 200, default: 50 }),
+    sort,
+    order: oneOfParam(params, "order", ["asc", "desc"] as const, sort === "mau" || sort === "last_seen" ? "desc" : "asc"),
+    q: textParam(params, "q", 253),
+    filter: oneOfParam(params, "filter", FILTERS, "all"),
+  };
+}
+
+const MATCHES: Record<InstanceQuery["filter"], (i: Instance) => boolean> = {
+  all: () => true,
+  eol: (i) => i.eol,
+  unpatched: (i) => !i.patched,
+  main: (i) => i.role === "main",
+  failing: (i) => i.failing !== null,
+};
+
+const KEYS: Record<InstanceQuery["sort"], (a: Instance, b: Instance) => number> = {
+  mau: (a, b) => a.mau - b.mau,
+  domain: (a, b) => a.domain.localeCompare(b.domain),
+  version: (a, b) => (a.version ?? "").localeCompare(b.version ?? "", undefined, { numeric: true }),
+  last_seen: (a, b) => a.lastSeen.localeCompare(b.lastSeen),
+};
+
+export function selectInstances(listed: readonly Instance[], query: InstanceQuery): { total: number; page: number; perPage: number; instances: Instance[] } {
+  const matching = listed.filter((i) => MATCHES[query.filter](i) && (query.q === undefined || i.domain.includes(query.q)));
+  const compare = KEYS[query.sort];
+  const sign = query.order === "asc" ? 1 : -1;
+  // Ties by domain, so pages never overlap or skip.
+  matching.sort((a, b) => sign * compare(a, b) || a.domain.localeCompare(b.domain));
+  const start = (query.page - 1) * query.perPage;
+  return { total: matching.length, page: query.page, perPage: query.perPage, instances: matching.slice(start, start + query.perPage) };
+}
