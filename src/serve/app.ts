@@ -16,6 +16,7 @@ import { VmcrawlError } from "../errors.ts";
 import { branchFigures, history, loadSnapshot, type Snapshot, versionFigures, WINDOW_DAYS } from "./data.ts";
 import { Cached, keyMatches, RateLimiter } from "./guard.ts";
 import { parseInstanceQuery, selectInstances } from "./instances.ts";
+import { APP_JS, INDEX_HTML, STYLE_CSS } from "./dashboard/assets.ts";
 import { openApiDocument } from "./openapi.ts";
 import { BadParameter, intParam, knownParams, textParam } from "./params.ts";
 
@@ -175,6 +176,12 @@ export function createApi(options: ApiOptions): Hono {
   });
 
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
+
+  // The dashboard: three embedded files, cacheable for a short while.
+  const asset = (body: string, type: string) => (c: Context) => c.body(body, 200, { "content-type": type, "cache-control": "public, max-age=300" });
+  app.get("/", asset(INDEX_HTML, "text/html; charset=utf-8"));
+  app.get("/app.js", asset(APP_JS, "text/javascript; charset=utf-8"));
+  app.get("/app.css", asset(STYLE_CSS, "text/css; charset=utf-8"));
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((err, c) => {
