@@ -36,19 +36,36 @@ const MATCHES: Record<InstanceQuery["filter"], (i: Instance) => boolean> = {
   failing: (i) => i.failing !== null,
 };
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const KEYS: Record<InstanceQuery["sort"], (a: Instance, b: Instance) => number> = {
   mau: (a, b) => a.mau - b.mau,
-  domain: (a, b) => a.domain.localeCompare(b.domain),
+  domain: (a, b) => byText(a.domain, b.domain),
   version: (a, b) => (a.version ?? "").localeCompare(b.version ?? "", undefined, { numeric: true }),
-  last_seen: (a, b) => a.lastSeen.localeCompare(b.lastSeen),
+  last_seen: (a, b) => byText(a.lastSeen, b.lastSeen),
 };
 
+/** Each snapshot's list sorted once per sort key and order, then reused by every page. */
+const sortedViews = new WeakMap<readonly Instance[], Map<string, readonly Instance[]>>();
+
+function sortedView(listed: readonly Instance[], sort: InstanceQuery["sort"], order: InstanceQuery["order"]): readonly Instance[] {
+  let views = sortedViews.get(listed);
+  if (views === undefined) sortedViews.set(listed, (views = new Map()));
+  const key = `${sort} ${order}`;
+  let view = views.get(key);
+  if (view === undefined) {
+    const compare = KEYS[sort];
+    const sign = order === "asc" ? 1 : -1;
+    // Ties by domain, so pages never overlap or skip.
+    view = [...listed].sort((a, b) => sign * compare(a, b) || byText(a.domain, b.domain));
+    views.set(key, view);
+  }
+  return view;
+}
+
 export function selectInstances(listed: readonly Instance[], query: InstanceQuery): { total: number; page: number; perPage: number; instances: Instance[] } {
-  const matching = listed.filter((i) => MATCHES[query.filter](i) && (query.q === undefined || i.domain.includes(query.q)));
-  const compare = KEYS[query.sort];
-  const sign = query.order === "asc" ? 1 : -1;
-  // Ties by domain, so pages never overlap or skip.
-  matching.sort((a, b) => sign * compare(a, b) || a.domain.localeCompare(b.domain));
+  const view = sortedView(listed, query.sort, query.order);
+  const q = query.q;
+  const matching = query.filter === "all" && q === undefined ? view : view.filter((i) => MATCHES[query.filter](i) && (q === undefined || i.domain.includes(q)));
   const start = (query.page - 1) * query.perPage;
   return { total: matching.length, page: query.page, perPage: query.perPage, instances: matching.slice(start, start + query.perPage) };
 }

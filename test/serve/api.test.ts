@@ -152,9 +152,26 @@ describe.each(stores)("the API on %s", (name, open) => {
     expect((await patch({}, { invalid: false }, open)).status).toBe(403);
   });
 
-  it.skipIf(skip)("history and the crawler's health", async () => {
-    const days = (await get("/history?days=5", {})).body as { date: string }[];
-    expect(days.every((d) => d.date >= "2026-11-19")).toBe(true);
+  it.skipIf(skip)("history, advisories, release versions and the crawler's health", async () => {
+    for (const [date, n] of [["2026-11-10", 1], ["2026-11-20", 2], ["2026-11-23", 3]] as const) {
+      await store.query("INSERT INTO statistics (date, updated_at, instances, patched_instances) VALUES (?, ?, ?, ?) ON CONFLICT (date) DO UPDATE SET instances = excluded.instances", [date, `${date}T00:00:00.000Z`, n * 100, n * 10]);
+    }
+    const days = (await get("/history?days=5", {})).body as { date: string; instances: number }[];
+    expect(days.filter((d) => d.date !== "2026-11-22").map((d) => [d.date, d.instances])).toEqual([["2026-11-20", 200], ["2026-11-23", 300]]);
+
+    // One advisory: the servers on 4.5.x below 4.5.6 (an independent count over the population).
+    await store.query(
+      "INSERT INTO security_advisories (ghsa_id, summary, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-api', 's', '< 4.5.6', '4.5.6', '>=4.5.0-0 <4.5.6', 'ok', ?)",
+      [NOW.toISOString()],
+    );
+    const hit = counted.filter((s) => s.version !== null && parse(s.version)!.core[0] === 4 && parse(s.version)!.core[1] === 5 && !atLeast(s.version, "4.5.6"));
+    const advisories = (await get("/advisories", {})).body as { instances: number; advisories: { ghsaId: string; instances: number; mau: number }[] };
+    expect(advisories.instances).toBe(counted.length);
+    expect(advisories.advisories).toEqual([expect.objectContaining({ ghsaId: "GHSA-api", instances: hit.length, mau: hit.reduce((sum, s) => sum + (s.mau ?? 0), 0) })]);
+
+    const releases = (await get("/release-versions", {})).body as { branches: { branch: string; latest: string }[]; nightly: unknown[] };
+    expect(releases.branches.map((b) => `${b.branch} ${b.latest}`)).toEqual(BRANCHES.map((b) => `${b.branch} ${b.latest}`));
+    expect(releases.nightly.length).toBeGreaterThan(20);
     const crawler = (await get("/crawler", {})).body;
     expect(crawler).toMatchObject({ domains: FAILING.size, failingByClass: { TCP: FAILING.size } });
     expect((await get("/health", {})).body).toEqual({ status: "ok", database: name });
