@@ -54,7 +54,7 @@ describe("dist/vmcrawl from an empty directory", () => {
   it("prints help", () => {
     const { code, stdout } = run(["--help"]);
     expect(code).toBe(0);
-    expect(stdout).toContain("USAGE vmcrawl [OPTIONS] crawl|fetch|probe|manage|sync|daemon|control|stats|db");
+    expect(stdout).toContain("USAGE vmcrawl [OPTIONS] crawl|fetch|probe|manage|sync|daemon|control|stats|serve|db");
   });
 
   it("--db on a fresh SQLite file creates and migrates it, and says nothing is known", () => {

@@ -18,7 +18,7 @@ describe("help and version", () => {
     const { code, stdout, stderr } = await run(["--help"]);
     expect(code).toBe(0);
     expect(stderr).toBe("");
-    for (const word of ["crawl", "fetch", "probe", "manage", "sync", "stats", "db", "--new", "--target", "--file", "--db", "--mode", "--version"]) {
+    for (const word of ["crawl", "fetch", "probe", "manage", "sync", "stats", "serve", "db", "--new", "--target", "--file", "--db", "--mode", "--version"]) {
       expect(stdout).toContain(word);
     }
     expect(stdout).toContain("0–5, 10, 20–32, 50–53, 60–72");

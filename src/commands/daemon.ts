@@ -1,8 +1,8 @@
 /** `vmcrawl daemon [--drain]`: crawl continuously as domains fall due; what systemd runs. */
 import { defineCommand } from "citty";
 import { runDaemon } from "../crawl/daemon.ts";
-import { createHttpClient } from "../net/index.ts";
-import { chooseGithub } from "../versions/github.ts";
+import { withHttpClient } from "../net/index.ts";
+import { githubFor } from "../versions/github.ts";
 import { refreshFromGithub } from "../versions/refresh.ts";
 import { releaseLeases } from "../store/postgres-fleet.ts";
 import { recordStatistics } from "./crawl.ts";
@@ -39,15 +39,7 @@ export default defineCommand({
         statsMaxDropPercent: config.stats.maxDropPercent,
         errorLogRetentionDays: config.crawl.errorLogRetentionDays,
         versionRefreshEveryMs: config.versions.refreshIntervalSeconds * 1000,
-        refreshVersions: async (target) => {
-          const http = createHttpClient(config);
-          try {
-            const github = await chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http });
-            return await refreshFromGithub(target, github, new Date());
-          } finally {
-            await http.close();
-          }
-        },
+        refreshVersions: (target) => withHttpClient(config, async (http) => refreshFromGithub(target, await githubFor(config, http), new Date())),
       });
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
       if (fleet === undefined) store.crawl.releaseLeases(session.worker);

@@ -11,7 +11,7 @@ import semver from "semver";
 import type { Runtime } from "../cli.ts";
 import { VmcrawlError } from "../errors.ts";
 import { parseDomain } from "../net/domain.ts";
-import { createHttpClient } from "../net/index.ts";
+import { withHttpClient } from "../net/index.ts";
 import { addDni, countDni, type DniForce, importDni, listDni, removeDni } from "../manage/dni.ts";
 import { requeue, REQUEUE_GROUPS, type RequeueGroup } from "../manage/queue.ts";
 import { flagDay, flaggedDays } from "../manage/stat-days.ts";
@@ -21,7 +21,7 @@ import type { Store } from "../store/types.ts";
 import { printable } from "../text.ts";
 import { importAdvisories } from "../versions/advisories.ts";
 import { addNightly, markEol, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../versions/branches.ts";
-import { chooseGithub } from "../versions/github.ts";
+import { githubFor } from "../versions/github.ts";
 import { updateLatestFromGithub } from "../versions/update.ts";
 import { control } from "./control.ts";
 import { renderDomainReport } from "./lookup.ts";
@@ -70,14 +70,7 @@ const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 
 
 function actions(runtime: Runtime): Action[] {
   const config = runtime.config();
-  const withHttp = async <T>(work: (http: ReturnType<typeof createHttpClient>) => Promise<T>) => {
-    const http = createHttpClient(config);
-    try {
-      return await work(http);
-    } finally {
-      await http.close();
-    }
-  };
+  const withHttp = <T>(work: Parameters<typeof withHttpClient<T>>[1]) => withHttpClient(config, work);
   return [
     {
       value: "dni-import",
@@ -181,7 +174,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Update latest versions from GitHub",
       group: "Versions",
       async run(store, io) {
-        const result = await withHttp(async (http) => updateLatestFromGithub(store, await chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http })));
+        const result = await withHttp(async (http) => updateLatestFromGithub(store, await githubFor(config, http)));
         io.success(result.changes.length === 0 ? `Every branch is up to date (${result.via})` : result.changes.map((c) => `${c.branch}: ${c.from} → ${c.to}`).join("\n"));
         for (const note of result.notes) io.info(note);
       },
@@ -232,7 +225,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Refresh security advisories from GitHub",
       group: "Versions",
       async run(store, io) {
-        const result = await withHttp(async (http) => importAdvisories(store, await chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http }), new Date()));
+        const result = await withHttp(async (http) => importAdvisories(store, await githubFor(config, http), new Date()));
         io.success(`${result.imported} advisories read${result.needsReview.length > 0 ? `; unsure: ${result.needsReview.join(", ")}` : ""}`);
       },
     },

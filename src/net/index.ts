@@ -38,3 +38,13 @@ export function createHttpClient(config: Config): HttpClient {
     resolver,
   });
 }
+
+/** A client for one piece of work (a download, a GitHub refresh), closed whatever happens. */
+export async function withHttpClient<T>(config: Config, work: (http: HttpClient) => Promise<T>): Promise<T> {
+  const http = createHttpClient(config);
+  try {
+    return await work(http);
+  } finally {
+    await http.close();
+  }
+}

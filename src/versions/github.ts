@@ -9,6 +9,7 @@
  */
 import { execFile } from "node:child_process";
 import { VmcrawlError } from "../errors.ts";
+import type { Config } from "../config.ts";
 import type { HttpClient } from "../net/http.ts";
 import { printable } from "../text.ts";
 
@@ -117,6 +118,11 @@ export async function chooseGithub(options: { apiUrl: string; token?: string | u
   const exec = options.exec ?? execProgram;
   if (options.apiUrl === DEFAULT_GITHUB_API && (await exec("gh", ["auth", "status"])).code === 0) return githubOverCli(exec);
   return githubOverHttp(options.http, options);
+}
+
+/** GitHub as the configuration says (VMCRAWL_GITHUB_API_URL, the token), over `http` unless gh serves. */
+export function githubFor(config: Pick<Config, "versions">, http: Pick<HttpClient, "fetch">): Promise<GithubReader> {
+  return chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http });
 }
 
 /** The URL of rel="next" in a Link header. */

@@ -1,7 +1,7 @@
 /** `vmcrawl manage dni import|list|count|add|remove`: the Do-Not-Interact list. */
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { createHttpClient } from "../../net/index.ts";
+import { withHttpClient } from "../../net/index.ts";
 import { addDni, countDni, type DniForce, importDni, listDni, removeDni } from "../../manage/dni.ts";
 import { describeStorage } from "../../store/index.ts";
 import { printable } from "../../text.ts";
@@ -16,17 +16,12 @@ const importCommand = defineCommand({
     const config = runtime.config();
     const url = context.args.url ?? config.fetch.dniUrl;
     if (!/^https:\/\//.test(url)) throw new UsageError(`--url "${url}" is not an https:// URL`);
-    const http = createHttpClient(config);
-    try {
-      const result = await withStore(runtime, async (store) => ({ ...(await importDni(store, http, url)), count: await countDni(store.query) }));
-      report(runtime, context.args.json, result, () => [
-        `Read ${result.domains.length} domains from ${url}: ${result.added} new (soft), ${result.domains.length - result.added} already listed.`,
-        ...(result.skipped.length > 0 ? [`Skipped ${result.skipped.length} rows that are not domains:`, ...result.skipped.slice(0, 10).map((s) => `  line ${s.line}: ${s.reason}`), ...(result.skipped.length > 10 ? [`  … and ${result.skipped.length - 10} more`] : [])] : []),
-        `The DNI list now has ${result.count.total} entries (${result.count.hard} hard, ${result.count.soft} soft) in ${describeStorage(config)}.`,
-      ]);
-    } finally {
-      await http.close();
-    }
+    const result = await withHttpClient(config, (http) => withStore(runtime, async (store) => ({ ...(await importDni(store, http, url)), count: await countDni(store.query) })));
+    report(runtime, context.args.json, result, () => [
+      `Read ${result.domains.length} domains from ${url}: ${result.added} new (soft), ${result.domains.length - result.added} already listed.`,
+      ...(result.skipped.length > 0 ? [`Skipped ${result.skipped.length} rows that are not domains:`, ...result.skipped.slice(0, 10).map((s) => `  line ${s.line}: ${s.reason}`), ...(result.skipped.length > 10 ? [`  … and ${result.skipped.length - 10} more`] : [])] : []),
+      `The DNI list now has ${result.count.total} entries (${result.count.hard} hard, ${result.count.soft} soft) in ${describeStorage(config)}.`,
+    ]);
   },
 });
 

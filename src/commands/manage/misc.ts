@@ -1,7 +1,7 @@
 /** `vmcrawl manage tld update | search | requeue | stats | pause | resume`. */
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { createHttpClient } from "../../net/index.ts";
+import { withHttpClient } from "../../net/index.ts";
 import { parseDomain } from "../../net/domain.ts";
 import { requeue, REQUEUE_GROUPS, type RequeueGroup, type RequeueRequest } from "../../manage/queue.ts";
 import { flagDay, flaggedDays } from "../../manage/stat-days.ts";
@@ -19,13 +19,8 @@ const tldUpdate = defineCommand({
   async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
-    const http = createHttpClient(config);
-    try {
-      const n = await withStore(runtime, (store) => refreshTldCache(store, http, config.fetch.tldUrl, new Date()));
-      report(runtime, context.args.json, { tlds: n, url: config.fetch.tldUrl }, () => `Stored ${n} top-level domains from ${config.fetch.tldUrl} in ${describeStorage(config)}.`);
-    } finally {
-      await http.close();
-    }
+    const n = await withHttpClient(config, (http) => withStore(runtime, (store) => refreshTldCache(store, http, config.fetch.tldUrl, new Date())));
+    report(runtime, context.args.json, { tlds: n, url: config.fetch.tldUrl }, () => `Stored ${n} top-level domains from ${config.fetch.tldUrl} in ${describeStorage(config)}.`);
   },
 });
 

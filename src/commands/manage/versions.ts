@@ -1,9 +1,9 @@
 /** `vmcrawl manage versions …` and `manage nightly …`: the branch model and nightly ranges. */
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
-import { createHttpClient } from "../../net/index.ts";
+import { withHttpClient } from "../../net/index.ts";
 import { addNightly, markEol, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../../versions/branches.ts";
-import { chooseGithub } from "../../versions/github.ts";
+import { githubFor } from "../../versions/github.ts";
 import { updateLatestFromGithub } from "../../versions/update.ts";
 import { importAdvisories } from "../../versions/advisories.ts";
 import { runtimeOf, withStore } from "../_shared.ts";
@@ -27,18 +27,15 @@ const update = defineCommand({
   async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
-    const http = createHttpClient(config);
-    try {
-      const github = await chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http });
-      const result = await withStore(runtime, (store) => updateLatestFromGithub(store, github));
-      report(runtime, context.args.json, result, () => [
-        result.changes.length === 0 ? `Every branch is up to date (read through ${result.via}).` : `Updated from ${result.via}:`,
-        ...result.changes.map((c) => `  ${c.branch}: ${c.from} → ${c.to}`),
-        ...result.notes.map((n) => `Note: ${n}`),
-      ]);
-    } finally {
-      await http.close();
-    }
+    const result = await withHttpClient(config, async (http) => {
+      const github = await githubFor(config, http);
+      return withStore(runtime, (store) => updateLatestFromGithub(store, github));
+    });
+    report(runtime, context.args.json, result, () => [
+      result.changes.length === 0 ? `Every branch is up to date (read through ${result.via}).` : `Updated from ${result.via}:`,
+      ...result.changes.map((c) => `  ${c.branch}: ${c.from} → ${c.to}`),
+      ...result.notes.map((n) => `Note: ${n}`),
+    ]);
   },
 });
 
@@ -79,17 +76,14 @@ const advisories = defineCommand({
   async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
-    const http = createHttpClient(config);
-    try {
-      const github = await chooseGithub({ apiUrl: config.versions.githubApiUrl, token: config.versions.githubToken, http });
-      const result = await withStore(runtime, (store) => importAdvisories(store, github, new Date()));
-      report(runtime, context.args.json, result, () => [
-        `Read ${result.imported} advisories through ${github.via}.`,
-        ...(result.needsReview.length > 0 ? [`Affected versions unsure (set override_spec): ${result.needsReview.join(", ")}`] : []),
-      ]);
-    } finally {
-      await http.close();
-    }
+    const { result, via } = await withHttpClient(config, async (http) => {
+      const github = await githubFor(config, http);
+      return { result: await withStore(runtime, (store) => importAdvisories(store, github, new Date())), via: github.via };
+    });
+    report(runtime, context.args.json, result, () => [
+      `Read ${result.imported} advisories through ${via}.`,
+      ...(result.needsReview.length > 0 ? [`Affected versions unsure (set override_spec): ${result.needsReview.join(", ")}`] : []),
+    ]);
   },
 });
 
