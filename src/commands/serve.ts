@@ -20,7 +20,7 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export default defineCommand({
-  meta: { name: "serve", description: "Serve the JSON API (aggregates public; instances and writes behind VMCRAWL_API_KEY)" },
+  meta: { name: "serve", description: "Serve the JSON API and the dashboard page (aggregates public; server lists and writes behind VMCRAWL_API_KEY)" },
   args: { listen: { type: "string", valueHint: "host:port", description: "Where to listen (default 127.0.0.1:8080)" } },
   async run(context) {
     const runtime = runtimeOf(context);
