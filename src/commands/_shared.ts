@@ -1,7 +1,5 @@
-/** Helpers every command uses: the runtime from citty's context, a store that is always closed, placeholders for commands not built yet. */
-import { type ArgsDef, defineCommand } from "citty";
+/** Helpers every command uses: the runtime from citty's context, and a store that is always closed. */
 import type { Runtime } from "../cli.ts";
-import { NotAvailableError } from "../errors.ts";
 import { openStore, type Store } from "../store/index.ts";
 
 export function runtimeOf(context: { data?: unknown }): Runtime {
@@ -25,19 +23,4 @@ export async function withStore<T>(runtime: Runtime, work: (store: Store) => Pro
   }
   await store.close();
   return result;
-}
-
-/**
- * A command whose work is not built yet: it still validates the configuration
- * (a bad value is exit 2, not hidden), then says plainly that it is not available.
- */
-export function unavailableCommand(name: string, description: string, what: string, args: ArgsDef = {}) {
-  return defineCommand({
-    meta: { name, description: `${description} (not available yet)` },
-    args,
-    run(context) {
-      runtimeOf(context).config();
-      throw new NotAvailableError(what);
-    },
-  });
 }
