@@ -37,7 +37,7 @@ export interface Snapshot {
   readonly totals: DailyStatistics;
   /** Every counted server, DNI included (for aggregates). */
   readonly all: readonly Instance[];
-  /** The servers that may be listed one by one (no DNI domain), largest first. */
+  /** The servers that may be listed one by one (no DNI domain), largest first, ties by domain. */
   readonly listed: readonly Instance[];
 }
 
@@ -73,7 +73,8 @@ export async function loadSnapshot(query: Query, now: Date): Promise<Snapshot> {
     all.map((i) => ({ software_version: i.version, active_users_monthly: i.mau })),
     branches,
   );
-  const listed = all.filter((i) => !isListed(i.domain, hidden)).sort((a, b) => b.mau - a.mau || a.domain.localeCompare(b.domain));
+  // Largest first, ties by domain (code units): the instance list's default order, so it needs no sort of its own.
+  const listed = all.filter((i) => !isListed(i.domain, hidden)).sort((a, b) => b.mau - a.mau || (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
   return { asOf: now.toISOString(), since, branches, totals, all, listed };
 }
 

@@ -44,10 +44,17 @@ const KEYS: Record<InstanceQuery["sort"], (a: Instance, b: Instance) => number> 
   last_seen: (a, b) => byText(a.lastSeen, b.lastSeen),
 };
 
-/** Each snapshot's list sorted once per sort key and order, then reused by every page. */
-const sortedViews = new WeakMap<readonly Instance[], Map<string, readonly Instance[]>>();
+interface View {
+  readonly instances: readonly Instance[];
+  /** The domains in view order, "\n"-separated, and where each starts: a search is indexOf over one string. */
+  readonly text: string;
+  readonly starts: Int32Array;
+}
 
-function sortedView(listed: readonly Instance[], sort: InstanceQuery["sort"], order: InstanceQuery["order"]): readonly Instance[] {
+/** Each snapshot's list sorted once per sort key and order, then reused by every page and search. */
+const sortedViews = new WeakMap<readonly Instance[], Map<string, View>>();
+
+function sortedView(listed: readonly Instance[], sort: InstanceQuery["sort"], order: InstanceQuery["order"]): View {
   let views = sortedViews.get(listed);
   if (views === undefined) sortedViews.set(listed, (views = new Map()));
   const key = `${sort} ${order}`;
@@ -56,16 +63,42 @@ function sortedView(listed: readonly Instance[], sort: InstanceQuery["sort"], or
     const compare = KEYS[sort];
     const sign = order === "asc" ? 1 : -1;
     // Ties by domain, so pages never overlap or skip.
-    view = [...listed].sort((a, b) => sign * compare(a, b) || byText(a.domain, b.domain));
+    // The snapshot's own order is the default one (mau, descending): no sort, so no stall on the first page.
+    const instances = key === "mau desc" ? listed : [...listed].sort((a, b) => sign * compare(a, b) || byText(a.domain, b.domain));
+    const starts = new Int32Array(instances.length);
+    let at = 0;
+    instances.forEach((i, n) => {
+      starts[n] = at;
+      at += i.domain.length + 1;
+    });
+    view = { instances, text: instances.map((i) => i.domain).join("\n"), starts };
     views.set(key, view);
   }
   return view;
 }
 
+/**
+ * Positions in view order of the domains containing `q`. One indexOf pass over the joined text:
+ * walking 50,000 objects in sorted order misses the cache on nearly every one (about 15 ms);
+ * this takes well under one.
+ */
+function search(view: View, q: string): number[] {
+  const found: number[] = [];
+  let n = 0;
+  for (let at = view.text.indexOf(q); at !== -1; at = view.text.indexOf(q, at + 1)) {
+    while (n + 1 < view.starts.length && view.starts[n + 1]! <= at) n++;
+    if (found.at(-1) !== n) found.push(n);
+  }
+  return found;
+}
+
+/** `listed` in the snapshot's order (largest first, ties by domain), as loadSnapshot makes it. */
 export function selectInstances(listed: readonly Instance[], query: InstanceQuery): { total: number; page: number; perPage: number; instances: Instance[] } {
   const view = sortedView(listed, query.sort, query.order);
-  const q = query.q;
-  const matching = query.filter === "all" && q === undefined ? view : view.filter((i) => MATCHES[query.filter](i) && (q === undefined || i.domain.includes(q)));
+  const matches = MATCHES[query.filter];
+  let matching: readonly Instance[];
+  if (query.q !== undefined) matching = search(view, query.q).map((n) => view.instances[n]!).filter(matches);
+  else matching = query.filter === "all" ? view.instances : view.instances.filter(matches);
   const start = (query.page - 1) * query.perPage;
   return { total: matching.length, page: query.page, perPage: query.perPage, instances: matching.slice(start, start + query.perPage) };
 }
