@@ -7,7 +7,8 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { advisoryImpact } from "../versions/advisories.ts";
-import { branchesByRole, ROLES, share, type StatisticsDay, statisticsSince, trackedBranches } from "../stats/history.ts";
+import { branchesByRole, ROLES, share, type StatisticsDay, statisticsSince } from "../stats/history.ts";
+import { readBranches } from "../versions/branches.ts";
 import { describeStorage } from "../store/index.ts";
 import { count, printable } from "../text.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
@@ -31,7 +32,7 @@ export default defineCommand({
     const since = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const { history, branches, impact } = await withStore(runtime, async (store) => ({
       history: await statisticsSince(store.query, first),
-      branches: await trackedBranches(store.query),
+      branches: await readBranches(store.query),
       impact: await advisoryImpact(store.query, since),
     }));
     if (context.args.json === true) return println(runtime, JSON.stringify({ branches, latest: history.at(-1) ?? null, history, advisories: impact }, null, 2));

@@ -1,10 +1,10 @@
 /**
  * Reading the daily statistics back, for `vmcrawl stats`: the days of a
- * window, newest last, and the tracked branches to name each role. One
+ * window, newest last, and the branch names behind each role. One
  * query text for both dialects. The shares are computed here, once.
  */
 import type { Query } from "../store/queries.ts";
-import type { ReleaseBranch } from "../versions/patch.ts";
+import { type ReleaseBranch, roleOf } from "../versions/patch.ts";
 import type { DailyStatistics } from "./daily.ts";
 
 export interface StatisticsDay extends DailyStatistics {
@@ -22,20 +22,10 @@ export async function statisticsSince(query: Query, firstDate: string): Promise<
   return (await query("SELECT * FROM statistics WHERE date >= ? ORDER BY date", [firstDate])) as unknown as StatisticsDay[];
 }
 
-export async function trackedBranches(query: Query): Promise<ReleaseBranch[]> {
-  return (await query("SELECT n_level AS \"nLevel\", branch, status, latest FROM release_versions ORDER BY n_level", [])) as unknown as ReleaseBranch[];
-}
-
 /** The branches behind each role: main and latest are one each, deprecated and EOL may be several. */
 export function branchesByRole(branches: readonly ReleaseBranch[]): Record<SupportedRole | "eol", string[]> {
   const roles: Record<SupportedRole | "eol", string[]> = { main: [], latest: [], previous: [], deprecated: [], eol: [] };
-  for (const b of branches) {
-    if (b.status === "eol") roles.eol.push(b.branch);
-    else if (b.status === "main") roles.main.push(b.branch);
-    else if (b.nLevel === 0) roles.latest.push(b.branch);
-    else if (b.nLevel === 1) roles.previous.push(b.branch);
-    else roles.deprecated.push(b.branch);
-  }
+  for (const b of branches) roles[roleOf(b)].push(b.branch);
   return roles;
 }
 
