@@ -13,7 +13,8 @@ import { advisoryImpact } from "../versions/advisories.ts";
 import { readBranches } from "../versions/branches.ts";
 import { flagDay } from "../manage/stat-days.ts";
 import { VmcrawlError } from "../errors.ts";
-import { branchFigures, history, loadSnapshot, type Snapshot, versionFigures, WINDOW_DAYS } from "./data.ts";
+import { COUNTED_DAYS, countedSince } from "../stats/daily.ts";
+import { branchFigures, history, loadSnapshot, type Snapshot, versionFigures } from "./data.ts";
 import { Cached, keyMatches, RateLimiter } from "./guard.ts";
 import { parseInstanceQuery, selectInstances } from "./instances.ts";
 import { APP_JS, INDEX_HTML, STYLE_CSS } from "./dashboard/assets.ts";
@@ -36,7 +37,7 @@ export function createApi(options: ApiOptions): Hono {
   const now = options.now ?? (() => new Date());
   const { query } = options.store;
   const snapshot = new Cached<Snapshot>(options.cacheSeconds * 1000, () => loadSnapshot(query, now()));
-  const advisories = new Cached(options.cacheSeconds * 1000, () => advisoryImpact(query, new Date(now().getTime() - WINDOW_DAYS * 86_400_000).toISOString()));
+  const advisories = new Cached(options.cacheSeconds * 1000, () => advisoryImpact(query, countedSince(now()).toISOString()));
   const limiter = new RateLimiter(options.ratePerMinute);
   const app = new Hono();
 
@@ -79,7 +80,7 @@ export function createApi(options: ApiOptions): Hono {
     const t = s.totals;
     return c.json({
       asOf: s.asOf,
-      windowDays: WINDOW_DAYS,
+      windowDays: COUNTED_DAYS,
       instances: t.instances,
       mau: t.mau,
       uniqueVersions: t.unique_versions,
@@ -153,7 +154,7 @@ export function createApi(options: ApiOptions): Hono {
     const parsed = parseDomain(given);
     if (!parsed.ok) throw new BadParameter("domain", "a domain name", given);
     const found = (await snapshot.get(Date.now())).listed.find((i) => i.domain === parsed.value.name || i.domain === parsed.value.unicode || i.domain === parsed.value.ascii);
-    if (found === undefined) return c.json({ error: `${parsed.value.name} is not a published server that answered within ${WINDOW_DAYS} days` }, 404);
+    if (found === undefined) return c.json({ error: `${parsed.value.name} is not a published server that answered within ${COUNTED_DAYS} days` }, 404);
     return c.json(found);
   });
 

@@ -1,19 +1,18 @@
 /**
  * What the API serves, computed from the system of record (either dialect,
  * one query text): the published servers that answered within the window
- * (3 days, seed public page "Retention"), placed on their branch by the one
+ * (COUNTED_DAYS, seed public page "Retention"), placed on their branch by the one
  * definition (versions/patch.ts). Aggregates count every such server; lists
  * of servers leave out DNI domains, soft and hard, at label boundaries (seed
  * "Not reported"). Built once per cache period and shared by the endpoints.
  */
 import { isListed } from "../net/domain.ts";
-import { computeStatistics, type DailyStatistics } from "../stats/daily.ts";
+import { computeStatistics, countedSince, type DailyStatistics } from "../stats/daily.ts";
 import { type StatisticsDay, statisticsSince } from "../stats/history.ts";
 import type { Query } from "../store/queries.ts";
 import { readBranches } from "../versions/branches.ts";
 import { type BranchRole, placeVersion, type ReleaseBranch, roleOf } from "../versions/patch.ts";
 
-export const WINDOW_DAYS = 3;
 
 export interface Instance {
   readonly domain: string;
@@ -42,7 +41,7 @@ export interface Snapshot {
 }
 
 export async function loadSnapshot(query: Query, now: Date): Promise<Snapshot> {
-  const since = new Date(now.getTime() - WINDOW_DAYS * 86_400_000).toISOString();
+  const since = countedSince(now).toISOString();
   const [branches, rows, dni] = await Promise.all([
     readBranches(query),
     query(

@@ -7,6 +7,14 @@
  */
 import { type BranchRole, placeVersion, type ReleaseBranch } from "../versions/patch.ts";
 
+/** A published server counts while it answered within this many days (seed public page "Retention"). */
+export const COUNTED_DAYS = 3;
+
+/** The oldest last answer that still counts at `now`. */
+export function countedSince(now: Date): Date {
+  return new Date(now.getTime() - COUNTED_DAYS * 86_400_000);
+}
+
 export interface DailyStatistics {
   /** Published servers counted (answered within the window), placed on a branch or not. */
   instances: number;

@@ -2,12 +2,12 @@
 import type postgres from "postgres";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import type { TxSql } from "../store/postgres-tx.ts";
-import { computeStatistics } from "./daily.ts";
+import { computeStatistics, countedSince } from "./daily.ts";
 import { type GuardVerdict, guardDay } from "./guard.ts";
 import { invalidReason, statisticsUpsert } from "./record.ts";
 
 export async function recordPostgresStatistics(sql: postgres.Sql | TxSql, now: Date, maxDropPercent: number): Promise<GuardVerdict> {
-  const since = new Date(now.getTime() - 3 * 86_400_000);
+  const since = countedSince(now);
   const date = now.toISOString().slice(0, 10);
   const [branches, rows, previousRows] = await Promise.all([
     sql`SELECT n_level AS "nLevel", branch, status, latest FROM release_versions ORDER BY n_level`,
