@@ -7,7 +7,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { advisoryImpact } from "../versions/advisories.ts";
-import { countedSince } from "../stats/daily.ts";
+import { loadSnapshot } from "../serve/data.ts";
 import { branchesByRole, ROLES, share, type StatisticsDay, statisticsSince } from "../stats/history.ts";
 import { readBranches } from "../versions/branches.ts";
 import { describeStorage } from "../store/index.ts";
@@ -30,11 +30,10 @@ export default defineCommand({
     if (context.args.json === true && context.args.csv === true) throw new UsageError("--json and --csv each choose the output; use one");
     const config = runtime.config();
     const first = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-    const since = countedSince(new Date()).toISOString();
     const { history, branches, impact } = await withStore(runtime, async (store) => ({
       history: await statisticsSince(store.query, first),
       branches: await readBranches(store.query),
-      impact: await advisoryImpact(store.query, since),
+      impact: await advisoryImpact(store.query, (await loadSnapshot(store.query, new Date())).all),
     }));
     if (context.args.json === true) return println(runtime, JSON.stringify({ branches, latest: history.at(-1) ?? null, history, advisories: impact }, null, 2));
     if (context.args.csv === true) return void runtime.io.stdout.write(renderCsv(history));

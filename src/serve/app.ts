@@ -13,7 +13,7 @@ import { advisoryImpact } from "../versions/advisories.ts";
 import { readBranches } from "../versions/branches.ts";
 import { flagDay } from "../manage/stat-days.ts";
 import { VmcrawlError } from "../errors.ts";
-import { COUNTED_DAYS, countedSince } from "../stats/daily.ts";
+import { COUNTED_DAYS } from "../stats/daily.ts";
 import { branchFigures, history, loadSnapshot, type Snapshot, versionFigures } from "./data.ts";
 import { Cached, keyMatches, RateLimiter } from "./guard.ts";
 import { parseInstanceQuery, selectInstances } from "./instances.ts";
@@ -37,7 +37,8 @@ export function createApi(options: ApiOptions): Hono {
   const now = options.now ?? (() => new Date());
   const { query } = options.store;
   const snapshot = new Cached<Snapshot>(options.cacheSeconds * 1000, () => loadSnapshot(query, now()));
-  const advisories = new Cached(options.cacheSeconds * 1000, () => advisoryImpact(query, countedSince(now()).toISOString()));
+  // Measured over the snapshot's servers: the same ones every other figure counts.
+  const advisories = new Cached(options.cacheSeconds * 1000, async () => advisoryImpact(query, (await snapshot.get(Date.now())).all));
   const limiter = new RateLimiter(options.ratePerMinute);
   const app = new Hono();
 

@@ -7,7 +7,7 @@
  * "Not reported"). Built once per cache period and shared by the endpoints.
  */
 import { isListed } from "../net/domain.ts";
-import { computeStatistics, countedSince, type DailyStatistics } from "../stats/daily.ts";
+import { computeStatistics, countByVersion, countedSince, type DailyStatistics } from "../stats/daily.ts";
 import { type StatisticsDay, statisticsSince } from "../stats/history.ts";
 import type { Query } from "../store/queries.ts";
 import { readBranches } from "../versions/branches.ts";
@@ -112,15 +112,7 @@ export function branchFigures(snapshot: Snapshot): BranchFigures[] {
 
 /** Servers and users per reported version, most servers first. */
 export function versionFigures(snapshot: Snapshot): { version: string; instances: number; mau: number }[] {
-  const byVersion = new Map<string, { instances: number; mau: number }>();
-  for (const i of snapshot.all) {
-    if (i.version === null) continue;
-    const v = byVersion.get(i.version) ?? { instances: 0, mau: 0 };
-    v.instances++;
-    v.mau += i.mau;
-    byVersion.set(i.version, v);
-  }
-  return [...byVersion].map(([version, v]) => ({ version, ...v })).sort((a, b) => b.instances - a.instances || a.version.localeCompare(b.version));
+  return [...countByVersion(snapshot.all)].map(([version, v]) => ({ version, ...v })).sort((a, b) => b.instances - a.instances || a.version.localeCompare(b.version));
 }
 
 export async function history(query: Query, now: Date, days: number): Promise<StatisticsDay[]> {

@@ -10,6 +10,19 @@ import { type BranchRole, placeVersion, type ReleaseBranch } from "../versions/p
 /** A published server counts while it answered within this many days (seed public page "Retention"). */
 export const COUNTED_DAYS = 3;
 
+/** Servers and monthly users per reported version (servers without a version left out). */
+export function countByVersion(servers: Iterable<{ readonly version: string | null; readonly mau: number }>): Map<string, { instances: number; mau: number }> {
+  const byVersion = new Map<string, { instances: number; mau: number }>();
+  for (const s of servers) {
+    if (s.version === null) continue;
+    const v = byVersion.get(s.version) ?? { instances: 0, mau: 0 };
+    v.instances++;
+    v.mau += s.mau;
+    byVersion.set(s.version, v);
+  }
+  return byVersion;
+}
+
 /** The oldest last answer that still counts at `now`. */
 export function countedSince(now: Date): Date {
   return new Date(now.getTime() - COUNTED_DAYS * 86_400_000);

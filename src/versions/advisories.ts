@@ -6,6 +6,7 @@
  * when it is unsure (`needs_review`); a person's override always wins.
  */
 import semver from "semver";
+import { countByVersion } from "../stats/daily.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import type { GithubReader } from "./github.ts";
@@ -156,26 +157,16 @@ export interface AdvisoryImpact {
   readonly mau: number;
 }
 
-/** Servers and monthly users on an affected version, per advisory (newest first), over servers that answered since `since`. */
-export async function advisoryImpact(query: Query, since: string): Promise<{ readonly instances: number; readonly mau: number; readonly advisories: AdvisoryImpact[] }> {
-  const [advisories, servers] = await Promise.all([
-    query("SELECT ghsa_id, cve_id, summary, severity, published_at, affected_spec, parse_status, override_spec FROM security_advisories ORDER BY published_at DESC, ghsa_id", []),
-    query("SELECT software_version, active_users_monthly FROM mastodon_domains WHERE timestamp >= ?", [since]),
-  ]);
-  // Servers grouped by version: each advisory is checked once per distinct version.
-  const byVersion = new Map<string, { instances: number; mau: number }>();
-  let instances = 0;
-  let mau = 0;
-  for (const s of servers) {
-    const users = Number(s.active_users_monthly ?? 0);
-    instances++;
-    mau += users;
-    if (typeof s.software_version !== "string") continue;
-    const entry = byVersion.get(s.software_version) ?? { instances: 0, mau: 0 };
-    entry.instances++;
-    entry.mau += users;
-    byVersion.set(s.software_version, entry);
-  }
+/** Servers and monthly users on an affected version, per advisory (newest first), over the counted `servers`. */
+export async function advisoryImpact(
+  query: Query,
+  servers: readonly { readonly version: string | null; readonly mau: number }[],
+): Promise<{ readonly instances: number; readonly mau: number; readonly advisories: AdvisoryImpact[] }> {
+  const advisories = await query("SELECT ghsa_id, cve_id, summary, severity, published_at, affected_spec, parse_status, override_spec FROM security_advisories ORDER BY published_at DESC, ghsa_id", []);
+  // Each advisory is checked once per distinct version.
+  const byVersion = countByVersion(servers);
+  const instances = servers.length;
+  const mau = servers.reduce((sum, s) => sum + s.mau, 0);
   return {
     instances,
     mau,

@@ -13,6 +13,7 @@ import type { HttpClient } from "../../src/net/http.ts";
 import { createHttpClient } from "../../src/net/index.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import { loadSnapshot } from "../../src/serve/data.ts";
 import { advisoryImpact, affects, deriveAffected, importAdvisories } from "../../src/versions/advisories.ts";
 import { githubOverHttp } from "../../src/versions/github.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
@@ -115,8 +116,8 @@ describe.each(dialects)("advisories in %s", (name, openStore) => {
       }
       const github = githubOverHttp(http, { apiUrl: API });
       expect(await importAdvisories(store, github, NOW)).toEqual({ imported: 3, needsReview: ["GHSA-odd"] });
-      const since = new Date(NOW.getTime() - 3 * 86_400_000).toISOString();
-      const impact = await advisoryImpact(store.query, since);
+      const counted = async () => (await loadSnapshot(store.query, NOW)).all;
+      const impact = await advisoryImpact(store.query, await counted());
       expect(impact.instances).toBe(5);
       expect(impact.mau).toBe(1755);
       expect(impact.advisories.map((a) => [a.ghsaId, a.status, a.instances, a.mau])).toEqual([
@@ -128,7 +129,7 @@ describe.each(dialects)("advisories in %s", (name, openStore) => {
       // A person fixes the unsure one; a refresh keeps that.
       await store.query("UPDATE security_advisories SET override_spec = ? WHERE ghsa_id = ?", [">=4.5.0-0 <4.5.10", "GHSA-odd"]);
       await importAdvisories(store, github, new Date(NOW.getTime() + 3_600_000));
-      const again = await advisoryImpact(store.query, since);
+      const again = await advisoryImpact(store.query, await counted());
       expect(again.advisories.find((a) => a.ghsaId === "GHSA-odd")).toMatchObject({ status: "overridden", spec: ">=4.5.0-0 <4.5.10", instances: 1, mau: 1000 });
       expect((await store.query("SELECT count(*) AS n FROM security_advisories", []))[0]?.n).toBe(3);
     } finally {
