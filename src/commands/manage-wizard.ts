@@ -9,6 +9,7 @@
 import { cancel, confirm, intro, isCancel, log, outro, select, text } from "@clack/prompts";
 import semver from "semver";
 import type { Runtime } from "../cli.ts";
+import { isIsoDate } from "../dates.ts";
 import { VmcrawlError } from "../errors.ts";
 import { parseDomain } from "../net/domain.ts";
 import { withHttpClient } from "../net/index.ts";
@@ -60,7 +61,7 @@ const isDomain = (v: string) => {
   const parsed = parseDomain(v);
   return parsed.ok ? undefined : `not a domain name: ${parsed.reason}`;
 };
-const isDate = (v: string) => (/^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v ? undefined : "not a date: expected YYYY-MM-DD");
+const isDate = (v: string) => (isIsoDate(v) ? undefined : "not a date: expected YYYY-MM-DD");
 const isPrerelease = (v: string) => {
   const parsed = semver.parse(v);
   return parsed !== null && parsed.prerelease.length > 0 ? undefined : "not a pre-release version such as 4.6.0-alpha.5";

@@ -3,14 +3,13 @@
  * charts and reports skip it, and the publish guard never lifts a person's
  * mark. Unmarking clears the flag and its reason.
  */
+import { isIsoDate } from "../dates.ts";
 import { UsageError, VmcrawlError } from "../errors.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 
 export function statisticsDate(text: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || Number.isNaN(Date.parse(`${text}T00:00:00Z`)) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
-    throw new UsageError(`"${text}" is not a date: expected YYYY-MM-DD`);
-  }
+  if (!isIsoDate(text)) throw new UsageError(`"${text}" is not a date: expected YYYY-MM-DD`);
   return text;
 }
 

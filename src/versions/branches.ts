@@ -7,6 +7,7 @@
  * these; a refusal says why and changes nothing (VmcrawlError "VERSIONS").
  */
 import semver from "semver";
+import { isIsoDate } from "../dates.ts";
 import { ExitCode, VmcrawlError } from "../errors.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
@@ -129,7 +130,7 @@ export interface NightlyRangeInput {
 export const OPEN_END = "2099-12-31";
 
 function validDate(text: string, what: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) throw refuse(`${what} "${text}" is not a date (YYYY-MM-DD)`);
+  if (!isIsoDate(text)) throw refuse(`${what} "${text}" is not a date (YYYY-MM-DD)`);
   return text;
 }
 

@@ -146,6 +146,7 @@ describe.each(dialects)("vmcrawl manage subcommands (%s)", (name, make) => {
     expect(await ok(["manage", "nightly", "set-end", "4.6.0-alpha.4", "2026-04-01"])).toBe("4.6.0-alpha.4 now ends on 2026-04-01.\n");
     const nightly = "SELECT * FROM nightly_versions ORDER BY version, is_security";
     await refused(["manage", "nightly", "add", "4.6.0-alpha.5", "--start", "2026-02-31"], /start date "2026-02-31" is not a date/, nightly);
+    await refused(["manage", "nightly", "add", "4.6.0-alpha.5", "--start", "2026-13-01"], /start date "2026-13-01" is not a date/, nightly);
     await refused(["manage", "nightly", "add", "4.6.1", "--start", "2026-05-01"], /"4\.6\.1" is not a pre-release version/, nightly);
     await refused(["manage", "nightly", "set-end", "4.6.0-alpha.4", "2020-01-01"], /the end date 2020-01-01 is before the range's start 2026-02-20/, nightly);
     await refused(["manage", "nightly", "add", "4.6.0-alpha.6", "--start", "2026-05-01", "--security", "--end", "2026-05-02"], /--security pins one date/, nightly);

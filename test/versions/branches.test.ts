@@ -97,6 +97,8 @@ describe.each(dialects)("the branch model (%s)", (name, openStore) => {
     await expect(addNightly(store, { version: "4.6.0-alpha.4", start: "2026-03-05" })).rejects.toThrow("4.6.0-alpha.4 already has a range; change its end date instead");
     await expect(addNightly(store, { version: "4.6.1", start: "2026-03-05" })).rejects.toThrow('"4.6.1" is not a pre-release version');
     await expect(addNightly(store, { version: "4.6.0-alpha.5", start: "2026-02-30" })).rejects.toThrow('start date "2026-02-30" is not a date');
+    await expect(addNightly(store, { version: "4.6.0-alpha.5", start: "2026-03-01", end: "2026-13-01" })).rejects.toThrow('end date "2026-13-01" is not a date');
+    await expect(setNightlyEnd(store, "4.6.0-alpha.4", "2026-00-10")).rejects.toThrow('end date "2026-00-10" is not a date');
     await expect(addNightly(store, { version: "4.6.0-alpha.5", start: "2026-03-05", end: "2026-03-01" })).rejects.toThrow("the end date 2026-03-01 is before the start date 2026-03-05");
     await setNightlyEnd(store, "4.6.0-alpha.4", "2026-04-01");
     expect((await ranges()).find((r) => r.startsWith("4.6.0-alpha.4 2026-02-20"))).toBe("4.6.0-alpha.4 2026-02-20 2026-04-01");
