@@ -21,7 +21,7 @@ import { describeStorage, openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { printable } from "../text.ts";
 import { importAdvisories } from "../versions/advisories.ts";
-import { addNightly, markEol, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../versions/branches.ts";
+import { addNightly, describeNightly, markEol, nightlyRanges, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../versions/branches.ts";
 import { githubFor } from "../versions/github.ts";
 import { updateLatestFromGithub } from "../versions/update.ts";
 import { control } from "./control.ts";
@@ -71,7 +71,6 @@ const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 
 
 function actions(runtime: Runtime): Action[] {
   const config = runtime.config();
-  const withHttp = <T>(work: Parameters<typeof withHttpClient<T>>[1]) => withHttpClient(config, work);
   return [
     {
       value: "dni-import",
@@ -79,7 +78,7 @@ function actions(runtime: Runtime): Action[] {
       group: "DNI",
       async run(store, io) {
         if (!(await io.confirm(`Read ${config.fetch.dniUrl} and add its new names as soft entries?`))) return;
-        const result = await withHttp((http) => importDni(store, http, config.fetch.dniUrl));
+        const result = await withHttpClient(config, (http) => importDni(store, http, config.fetch.dniUrl));
         io.success(`${result.domains.length} domains read: ${result.added} new, ${result.skipped.length} rows skipped`);
       },
     },
@@ -131,9 +130,9 @@ function actions(runtime: Runtime): Action[] {
       label: "List nightly ranges",
       group: "Nightly",
       async run(store, io) {
-        const rows = await store.query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY is_security, start_date DESC", []);
+        const rows = await nightlyRanges(store.query);
         // The newest fit on a screen; the whole list is one subcommand away.
-        const shown = rows.slice(0, 12).map((r) => `${String(r.version).padEnd(18)} ${String(r.start_date)} to ${r.end_date === OPEN_END ? "now" : String(r.end_date)}${r.is_security ? "  security pin" : ""}`);
+        const shown = rows.slice(0, 12).map(describeNightly);
         io.info([...shown, ...(rows.length > shown.length ? [`… ${rows.length - shown.length} older (vmcrawl manage nightly list)`] : [])].join("\n"));
       },
     },
@@ -175,7 +174,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Update latest versions from GitHub",
       group: "Versions",
       async run(store, io) {
-        const result = await withHttp(async (http) => updateLatestFromGithub(store, await githubFor(config, http)));
+        const result = await withHttpClient(config, async (http) => updateLatestFromGithub(store, await githubFor(config, http)));
         io.success(result.changes.length === 0 ? `Every branch is up to date (${result.via})` : result.changes.map((c) => `${c.branch}: ${c.from} → ${c.to}`).join("\n"));
         for (const note of result.notes) io.info(note);
       },
@@ -226,7 +225,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Refresh security advisories from GitHub",
       group: "Versions",
       async run(store, io) {
-        const result = await withHttp(async (http) => importAdvisories(store, await githubFor(config, http), new Date()));
+        const result = await withHttpClient(config, async (http) => importAdvisories(store, await githubFor(config, http), new Date()));
         io.success(`${result.imported} advisories read${result.needsReview.length > 0 ? `; unsure: ${result.needsReview.join(", ")}` : ""}`);
       },
     },
@@ -235,7 +234,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Update the TLD list",
       group: "TLD",
       async run(store, io) {
-        const n = await withHttp((http) => refreshTldCache(store, http, config.fetch.tldUrl, new Date()));
+        const n = await withHttpClient(config, (http) => refreshTldCache(store, http, config.fetch.tldUrl, new Date()));
         io.success(`Stored ${n} top-level domains`);
       },
     },

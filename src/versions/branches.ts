@@ -10,7 +10,7 @@ import semver from "semver";
 import { isIsoDate } from "../dates.ts";
 import { ExitCode, VmcrawlError } from "../errors.ts";
 import type { Query } from "../store/queries.ts";
-import type { Store } from "../store/types.ts";
+import type { Row, Store } from "../store/types.ts";
 import type { ReleaseBranch } from "./patch.ts";
 
 const refuse = (message: string) => new VmcrawlError("VERSIONS", message, { exitCode: ExitCode.usage });
@@ -158,6 +158,16 @@ export async function addNightly(store: Pick<Store, "transaction">, input: Night
     await query("INSERT INTO nightly_versions (version, start_date, end_date, is_security) VALUES (?, ?, ?, ?)", [parsed.version, start, end, security]);
     return { closed };
   });
+}
+
+/** Every nightly range, ranges newest first, security pins after them. */
+export async function nightlyRanges(query: Query): Promise<Row[]> {
+  return query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY is_security, start_date DESC, version", []);
+}
+
+/** One range as a line: "4.6.0-alpha.3        2026-01-21 to now". */
+export function describeNightly(range: Row): string {
+  return `${String(range.version).padEnd(20)} ${String(range.start_date)} to ${range.end_date === OPEN_END ? "now" : String(range.end_date)}${range.is_security ? "  security pin" : ""}`;
 }
 
 export async function setNightlyEnd(store: Pick<Store, "transaction">, version: string, end: string): Promise<void> {

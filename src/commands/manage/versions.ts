@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { withHttpClient } from "../../net/index.ts";
-import { addNightly, markEol, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../../versions/branches.ts";
+import { addNightly, describeNightly, markEol, nightlyRanges, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../../versions/branches.ts";
 import { githubFor } from "../../versions/github.ts";
 import { updateLatestFromGithub } from "../../versions/update.ts";
 import { importAdvisories } from "../../versions/advisories.ts";
@@ -97,8 +97,8 @@ const nightlyList = defineCommand({
   args: { ...jsonArg },
   async run(context) {
     const runtime = runtimeOf(context);
-    const rows = await withStore(runtime, (store) => store.query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY is_security, start_date DESC, version", []));
-    report(runtime, context.args.json, rows, () => rows.map((r) => `${String(r.version).padEnd(20)} ${String(r.start_date)} to ${r.end_date === OPEN_END ? "now" : String(r.end_date)}${r.is_security ? "  security pin" : ""}`));
+    const rows = await withStore(runtime, (store) => nightlyRanges(store.query));
+    report(runtime, context.args.json, rows, () => rows.map(describeNightly));
   },
 });
 
