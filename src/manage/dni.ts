@@ -6,6 +6,7 @@
  * of record through the Store: PostgreSQL in a fleet, else SQLite.
  */
 import { UsageError, VmcrawlError } from "../errors.ts";
+import { domainArg } from "../crawl/selection.ts";
 import { parseDomain } from "../net/domain.ts";
 import type { HttpClient } from "../net/http.ts";
 import type { Query } from "../store/queries.ts";
@@ -83,10 +84,8 @@ export async function countDni(query: Query): Promise<{ readonly total: number; 
 
 /** Adds a domain, or changes the comment and force of one already listed. */
 export async function addDni(store: Pick<Store, "query">, domain: string, comment: string, force: DniForce): Promise<{ readonly domain: string; readonly updated: boolean }> {
-  const parsed = parseDomain(domain);
-  if (!parsed.ok) throw new UsageError(`"${printable(domain)}" is not a domain name: ${parsed.reason}`);
+  const name = domainArg("domain", domain).name;
   if (comment.trim() === "") throw new UsageError("a DNI entry needs a comment saying why (--comment)");
-  const name = parsed.value.name;
   const [before] = await store.query("SELECT domain FROM dni WHERE domain = ?", [name]);
   await store.query(
     "INSERT INTO dni (domain, comment, force, timestamp) VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET comment = excluded.comment, force = excluded.force, timestamp = excluded.timestamp",
@@ -96,8 +95,6 @@ export async function addDni(store: Pick<Store, "query">, domain: string, commen
 }
 
 export async function removeDni(store: Pick<Store, "query">, domain: string): Promise<boolean> {
-  const parsed = parseDomain(domain);
-  if (!parsed.ok) throw new UsageError(`"${printable(domain)}" is not a domain name: ${parsed.reason}`);
-  const [row] = await store.query("DELETE FROM dni WHERE domain = ? RETURNING domain", [parsed.value.name]);
+  const [row] = await store.query("DELETE FROM dni WHERE domain = ? RETURNING domain", [domainArg("domain", domain).name]);
   return row !== undefined;
 }

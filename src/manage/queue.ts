@@ -5,7 +5,7 @@
  * all; or the domains whose last failure was of one class.
  */
 import { UsageError } from "../errors.ts";
-import { parseDomain } from "../net/domain.ts";
+import { domainArg } from "../crawl/selection.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import { ERROR_CLASSES } from "../crawl/outcome.ts";
@@ -20,11 +20,7 @@ export type RequeueRequest = { readonly domains: readonly string[] } | { readonl
 /** Which domains a request names; the group rules use the one placement definition. */
 async function selected(query: Query, request: RequeueRequest): Promise<string[]> {
   if ("domains" in request) {
-    return request.domains.map((d) => {
-      const parsed = parseDomain(d);
-      if (!parsed.ok) throw new UsageError(`"${d}" is not a domain name: ${parsed.reason}`);
-      return parsed.value.name;
-    });
+    return request.domains.map((d) => domainArg("domain", d).name);
   }
   if ("errorClass" in request) {
     if (!(ERROR_CLASSES as readonly string[]).includes(request.errorClass)) throw new UsageError(`"${request.errorClass}" is not an error class: expected one of ${ERROR_CLASSES.join(", ")}`);

@@ -182,6 +182,8 @@ describe.each(dialects)("vmcrawl manage subcommands (%s)", (name, make) => {
     await refused(["manage", "requeue"], /name the domains, or give --group or --error-class: exactly one of them/, raw);
     await refused(["manage", "requeue", "--group", "stale"], /--group "stale" is not valid: expected unpatched, main, published/, raw);
     await refused(["manage", "requeue", "--error-class", "OOPS"], /"OOPS" is not an error class/, raw);
+    await refused(["manage", "requeue", "c.example,not a domain"], /domain "not a domain" is not a domain name: it contains whitespace/, raw);
+    await refused(["manage", "search", "https://b.example"], /domain "https:\/\/b\.example" is not a domain name/, raw);
 
     await db.query("INSERT INTO statistics (date, updated_at) VALUES ('2026-11-20', '2026-11-20T10:00:00.000Z')", []);
     expect(await ok(["manage", "stats", "invalid", "2026-11-20", "--reason", "DNS outage"])).toBe("Statistics of 2026-11-20 are marked invalid.\n");

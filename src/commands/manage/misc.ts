@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { withHttpClient } from "../../net/index.ts";
-import { parseDomain } from "../../net/domain.ts";
+import { domainArg } from "../../crawl/selection.ts";
 import { requeue, REQUEUE_GROUPS, type RequeueGroup, type RequeueRequest } from "../../manage/queue.ts";
 import { flagDay, flaggedDays } from "../../manage/stat-days.ts";
 import { refreshTldCache } from "../../peers/tlds.ts";
@@ -31,9 +31,8 @@ export const search = defineCommand({
   args: { domain: { type: "positional", required: true, valueHint: "domain", description: "The domain, in either spelling" }, ...jsonArg },
   async run(context) {
     const runtime = runtimeOf(context);
-    const parsed = parseDomain(context.args.domain);
-    if (!parsed.ok) throw new UsageError(`"${printable(context.args.domain)}" is not a domain name: ${parsed.reason}`);
-    const found = await withStore(runtime, (store) => store.describeDomain(parsed.value));
+    const domain = domainArg("domain", context.args.domain);
+    const found = await withStore(runtime, (store) => store.describeDomain(domain));
     report(runtime, context.args.json, found, () => renderDomainReport(found, describeStorage(runtime.config())));
   },
 });
