@@ -9,3 +9,8 @@ export function printable(text: string): string {
 export function count(n: number, singular: string, plural = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : plural}`;
 }
+
+/** 1234567 → "1,234,567", the same on every machine whatever its locale. */
+export function thousands(n: number): string {
+  return n.toLocaleString("en");
+}

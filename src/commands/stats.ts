@@ -11,7 +11,7 @@ import { loadSnapshot } from "../serve/data.ts";
 import { branchesByRole, ROLES, share, type StatisticsDay, statisticsSince } from "../stats/history.ts";
 import { readBranches } from "../versions/branches.ts";
 import { describeStorage } from "../store/index.ts";
-import { count, printable } from "../text.ts";
+import { count, printable, thousands } from "../text.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
@@ -50,8 +50,7 @@ function parseDays(value: string | undefined): number {
   return n;
 }
 
-const number = (n: number) => n.toLocaleString("en");
-const servers = (n: number) => `${number(n)} ${n === 1 ? "server" : "servers"}`;
+const servers = (n: number) => `${thousands(n)} ${n === 1 ? "server" : "servers"}`;
 const percent = (part: number, whole: number) => {
   const s = share(part, whole);
   return s === undefined ? "–" : `${(s * 100).toFixed(1)}%`;
@@ -66,9 +65,9 @@ export function renderStats(history: readonly StatisticsDay[], branches: readonl
   const lines = [
     `Mastodon on ${latest.date} (servers that answered within 3 days; recorded ${latest.updated_at ?? "?"}) in ${options.storage}`,
     ...(latest.invalid ? [`  marked invalid: ${printable(latest.invalid_reason ?? "no reason given")}`] : []),
-    `  ${servers(latest.instances)}, ${number(latest.mau)} monthly active users, ${count(latest.unique_versions, "version")}`,
-    `  on a patched release: ${servers(latest.patched_instances)} (${percent(latest.patched_instances, latest.instances)}), ${number(latest.patched_mau)} users (${percent(latest.patched_mau, latest.mau)})`,
-    `  on an end-of-life branch: ${servers(latest.eol_instances)} (${percent(latest.eol_instances, latest.instances)}), ${number(latest.eol_branch_mau)} users (${percent(latest.eol_branch_mau, latest.mau)})`,
+    `  ${servers(latest.instances)}, ${thousands(latest.mau)} monthly active users, ${count(latest.unique_versions, "version")}`,
+    `  on a patched release: ${servers(latest.patched_instances)} (${percent(latest.patched_instances, latest.instances)}), ${thousands(latest.patched_mau)} users (${percent(latest.patched_mau, latest.mau)})`,
+    `  on an end-of-life branch: ${servers(latest.eol_instances)} (${percent(latest.eol_instances, latest.instances)}), ${thousands(latest.eol_branch_mau)} users (${percent(latest.eol_branch_mau, latest.mau)})`,
     "",
     `  ${"branch".padEnd(24)} ${"servers".padStart(9)} ${"patched".padStart(16)} ${"users".padStart(12)} ${"patched".padStart(19)}`,
   ];
@@ -78,14 +77,14 @@ export function renderStats(history: readonly StatisticsDay[], branches: readonl
     const patched = latest[`${role}_patched_instances`];
     const patchedUsers = latest[`${role}_patched_mau`];
     const label = `${role} ${roles[role].join(", ") || "–"}`;
-    lines.push(`  ${label.padEnd(24)} ${number(servers).padStart(9)} ${`${number(patched)} (${percent(patched, servers)})`.padStart(16)} ${number(users).padStart(12)} ${`${number(patchedUsers)} (${percent(patchedUsers, users)})`.padStart(19)}`);
+    lines.push(`  ${label.padEnd(24)} ${thousands(servers).padStart(9)} ${`${thousands(patched)} (${percent(patched, servers)})`.padStart(16)} ${thousands(users).padStart(12)} ${`${thousands(patchedUsers)} (${percent(patchedUsers, users)})`.padStart(19)}`);
   }
-  lines.push(`  ${`eol ${roles.eol.join(", ") || "–"}`.padEnd(24)} ${number(latest.eol_instances).padStart(9)} ${"".padStart(16)} ${number(latest.eol_branch_mau).padStart(12)}`);
+  lines.push(`  ${`eol ${roles.eol.join(", ") || "–"}`.padEnd(24)} ${thousands(latest.eol_instances).padStart(9)} ${"".padStart(16)} ${thousands(latest.eol_branch_mau).padStart(12)}`);
   lines.push("", `History, last ${count(options.days, "day")}:`, `  ${"date".padEnd(10)} ${"servers".padStart(9)} ${"users".padStart(12)} ${"patched servers".padStart(16)} ${"patched users".padStart(14)} ${"EOL servers".padStart(12)}`);
   for (const day of history) {
     const flag = day.invalid ? `  invalid: ${printable(day.invalid_reason ?? "no reason given")}` : "";
     lines.push(
-      `  ${day.date} ${number(day.instances).padStart(9)} ${number(day.mau).padStart(12)} ${percent(day.patched_instances, day.instances).padStart(16)} ${percent(day.patched_mau, day.mau).padStart(14)} ${percent(day.eol_instances, day.instances).padStart(12)}${flag}`,
+      `  ${day.date} ${thousands(day.instances).padStart(9)} ${thousands(day.mau).padStart(12)} ${percent(day.patched_instances, day.instances).padStart(16)} ${percent(day.patched_mau, day.mau).padStart(14)} ${percent(day.eol_instances, day.instances).padStart(12)}${flag}`,
     );
   }
   return lines.join("\n");
@@ -93,11 +92,11 @@ export function renderStats(history: readonly StatisticsDay[], branches: readonl
 
 /** Each advisory's reach today: servers and monthly users on an affected version. */
 export function renderAdvisories(impact: Awaited<ReturnType<typeof advisoryImpact>>): string {
-  const lines = [`Security advisories (servers that answered within 3 days: ${number(impact.instances)}, ${number(impact.mau)} users):`];
+  const lines = [`Security advisories (servers that answered within 3 days: ${thousands(impact.instances)}, ${thousands(impact.mau)} users):`];
   for (const a of impact.advisories) {
     const id = [a.ghsaId, a.cveId, a.severity].filter(Boolean).join(", ");
     const unsure = a.status === "needs_review" ? "  (affected versions unsure: set an override)" : a.status === "overridden" ? "  (range set by hand)" : "";
-    lines.push(`  ${printable(id)}: ${servers(a.instances)} (${percent(a.instances, impact.instances)}), ${number(a.mau)} users (${percent(a.mau, impact.mau)}) affected${unsure}`);
+    lines.push(`  ${printable(id)}: ${servers(a.instances)} (${percent(a.instances, impact.instances)}), ${thousands(a.mau)} users (${percent(a.mau, impact.mau)}) affected${unsure}`);
     lines.push(`    ${printable(a.summary.slice(0, 100))}`);
   }
   return lines.join("\n");

@@ -5,7 +5,7 @@
  * snapshot.
  */
 import { duration, fit } from "../crawl/progress.ts";
-import { count, printable } from "../text.ts";
+import { count, printable, thousands } from "../text.ts";
 
 export interface FetchSnapshot {
   readonly total: number;
@@ -59,19 +59,18 @@ export class FetchProgress {
   }
 }
 
-const number = (n: number) => n.toLocaleString("en");
 
 export function renderFetchLive(s: FetchSnapshot, options: { width: number; maxReading?: number }): string[] {
   const lines = [
-    `vmcrawl fetching peers: ${s.done} / ${s.total} servers  ${number(s.entries)} entries read  ${number(s.added)} new  elapsed ${duration(s.elapsedMs)}`,
+    `vmcrawl fetching peers: ${s.done} / ${s.total} servers  ${thousands(s.entries)} entries read  ${thousands(s.added)} new  elapsed ${duration(s.elapsedMs)}`,
     `  reading: ${s.reading.length}`,
   ];
   const shown = s.reading.slice(0, options.maxReading ?? 10);
-  for (const r of shown) lines.push(`    ${printable(r.source).padEnd(40)} ${number(r.entries).padStart(11)} entries  ${(r.ms / 1000).toFixed(1)}s`);
+  for (const r of shown) lines.push(`    ${printable(r.source).padEnd(40)} ${thousands(r.entries).padStart(11)} entries  ${(r.ms / 1000).toFixed(1)}s`);
   if (s.reading.length > shown.length) lines.push(`    … and ${s.reading.length - shown.length} more`);
   return lines.map((line) => fit(line, options.width));
 }
 
 export function renderFetchHeartbeat(s: FetchSnapshot): string {
-  return `heartbeat: fetch ${s.done}/${s.total} servers, ${number(s.entries)} entries read, ${number(s.added)} new, ${count(s.reading.length, "list")} being read, elapsed ${duration(s.elapsedMs)}`;
+  return `heartbeat: fetch ${s.done}/${s.total} servers, ${thousands(s.entries)} entries read, ${thousands(s.added)} new, ${count(s.reading.length, "list")} being read, elapsed ${duration(s.elapsedMs)}`;
 }
