@@ -57,21 +57,32 @@ async function main(): Promise<void> {
   for (const file of [bundle, blob, binary]) rmSync(file, { force: true });
 
   const started = performance.now();
-  await build({
-    entryPoints: [join(root, "src/main.ts")],
-    outfile: bundle,
+  const common = {
     bundle: true,
     platform: "node",
     format: "cjs",
     target: "node24",
-    minify: true,
+    // Identifiers stay readable with VMCRAWL_BUILD_MINIFY=0, for CPU profiles.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: process.env.VMCRAWL_BUILD_MINIFY !== "0",
     keepNames: true,
     legalComments: "none",
+    logLevel: "warning",
+  } as const;
+  // The probe worker thread's code travels inside the main bundle as a string: an SEA has no
+  // files of its own to start a Worker from (src/crawl/probe-pool.ts).
+  const worker = await build({ ...common, entryPoints: [join(root, "src/crawl/probe-worker.ts")], write: false });
+  const workerSource = worker.outputFiles[0]!.text;
+  await build({
+    ...common,
+    entryPoints: [join(root, "src/main.ts")],
+    outfile: bundle,
     loader: { ".sql": "text" },
     plugins: [ssh2WithoutNativeParts],
-    logLevel: "warning",
+    define: { __VMCRAWL_PROBE_WORKER__: JSON.stringify(workerSource) },
   });
-  console.log(`build: bundle ${kib(bundle)} KiB (${Math.round(performance.now() - started)} ms)`);
+  console.log(`build: bundle ${kib(bundle)} KiB, of which the probe worker ${Math.round(workerSource.length / 1024)} KiB (${Math.round(performance.now() - started)} ms)`);
 
   const code = readFileSync(bundle, "utf8");
   // Inside an SEA with the code cache, import() of a file cannot work; every import must be bundled.

@@ -173,6 +173,13 @@ const fields = {
     default: () => 2,
     parse: integer(1, 4096),
   }),
+  VMCRAWL_PROBE_THREADS: field({
+    group: "Crawling",
+    description: "Worker threads that probe domains, sharing out the CPU cost of TLS and HTTP/2 (never more than `VMCRAWL_MAX_THREADS`); `0` probes on the main thread. Worth it above about 100 domains at a time on more than one core; each thread adds memory (see README, crawl benchmark).",
+    defaultText: "`0`",
+    default: () => 0,
+    parse: integer(0, 64),
+  }),
   VMCRAWL_DOMAIN_TIMEOUT: field({
     group: "Crawling",
     description: "Time allowed for everything about one domain, in seconds; then it fails as a timeout.",
@@ -471,6 +478,8 @@ export interface Config {
   readonly ssh: SshSettings | null;
   readonly crawl: {
     readonly maxThreads: number;
+    /** Worker threads that probe; 0: the main thread does. */
+    readonly probeThreads: number;
     readonly recrawlHours: number;
     readonly retryCapHours: number;
     readonly domainTimeoutSeconds: number;
@@ -722,6 +731,7 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
           },
     crawl: {
       maxThreads: v.VMCRAWL_MAX_THREADS,
+      probeThreads: v.VMCRAWL_PROBE_THREADS,
       recrawlHours: v.VMCRAWL_RECRAWL_HOURS,
       retryCapHours: v.VMCRAWL_RETRY_CAP_HOURS,
       domainTimeoutSeconds: v.VMCRAWL_DOMAIN_TIMEOUT,

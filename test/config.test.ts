@@ -42,7 +42,7 @@ describe("defaults", () => {
       sqlitePath: `${HOME}/.local/share/vmcrawl/vmcrawl.db`,
       postgres: null,
       ssh: null,
-      crawl: { maxThreads: 2, recrawlHours: 1, retryCapHours: 168, domainTimeoutSeconds: 30, contactUrl: "https://docs.vmst.io/vmcrawl", errorBuffer: 24, errorLogRetentionDays: 30, progressHeartbeatSeconds: 5, slowDomainSeconds: 8 },
+      crawl: { maxThreads: 2, probeThreads: 0, recrawlHours: 1, retryCapHours: 168, domainTimeoutSeconds: 30, contactUrl: "https://docs.vmst.io/vmcrawl", errorBuffer: 24, errorLogRetentionDays: 30, progressHeartbeatSeconds: 5, slowDomainSeconds: 8 },
       http: { timeoutSeconds: 5, maxRedirects: 2, maxResponseBytes: 10_485_760, maxPerHost: 2, port: 443, caFile: undefined, allowPrivateIps: { kind: "none" } },
       dns: { servers: [], retryAttempts: 3, retryBaseDelayMs: 80, retryJitterMs: 40, retryMaxTotalDelayMs: 500 },
       fetch: { limit: 10, offset: 0, minActive: 100, seed: "vmst.io", maxPeersBytes: 67_108_864, tldUrl: "https://data.iana.org/TLD/tlds-alpha-by-domain.txt", dniUrl: "https://about.iftas.org/wp-content/uploads/2025/10/iftas-dni-latest.csv" },

@@ -8,11 +8,13 @@ import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { type FleetNode, openFleet } from "../crawl/fleet.ts";
-import { probe } from "../crawl/probe.ts";
+import { probe, type ProbeOutcome } from "../crawl/probe.ts";
+import { ProbePool } from "../crawl/probe-pool.ts";
 import { ProgressTracker } from "../crawl/progress.ts";
 import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
+import type { DomainName } from "../net/domain.ts";
 import type { HttpClient } from "../net/http.ts";
-import { createHttpClient } from "../net/index.ts";
+import { createHttpClient, netConfigOf } from "../net/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { VersionContext } from "../versions/clean.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
@@ -36,6 +38,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
   const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
   const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
   let http: HttpClient | undefined;
+  let pool: ProbePool | undefined;
   let fleet: FleetNode | undefined;
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
@@ -65,8 +68,18 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
       warn,
       async run(source) {
         versions ??= await store.versionContext();
-        http ??= createHttpClient(config);
-        const [client, context] = [http, versions];
+        const deadlineMs = config.crawl.domainTimeoutSeconds * 1000;
+        const threads = Math.min(config.crawl.probeThreads, config.crawl.maxThreads);
+        let probeOne: (domain: DomainName, signal: AbortSignal) => Promise<ProbeOutcome>;
+        if (threads > 0) {
+          pool ??= new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs, robotsToken: ROBOTS_TOKEN });
+          const threadPool = pool;
+          probeOne = (domain, signal) => threadPool.probe(domain, signal);
+        } else {
+          http ??= createHttpClient(config);
+          const [client, context] = [http, versions];
+          probeOne = (domain, signal) => probe(domain, { http: client, versions: context, deadlineMs, robotsToken: ROBOTS_TOKEN, signal });
+        }
         const tracker = new ProgressTracker();
         const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
@@ -74,7 +87,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
             concurrency: config.crawl.maxThreads,
             errorBuffer: config.crawl.errorBuffer,
             worker,
-            probe: (domain, signal) => probe(domain, { http: client, versions: context, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN, signal }),
+            probe: probeOne,
             store: store.crawl,
             hardDni: store.crawl.hardDni(),
             schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
@@ -94,6 +107,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await http?.close();
+    await pool?.close();
     await fleet?.close();
     await store.close();
   }

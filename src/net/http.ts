@@ -20,7 +20,7 @@ import { Agent, buildConnector, type Dispatcher } from "undici";
 import type { NameResolver } from "./dns.ts";
 import { type Deadline, deadline } from "./deadline.ts";
 import { classifyError, type Failure, NetError } from "./failure.ts";
-import { PerHostLimit } from "./limit.ts";
+import { type HostLimit, PerHostLimit } from "./limit.ts";
 
 export interface HttpClientOptions {
   readonly userAgent: string;
@@ -33,6 +33,8 @@ export interface HttpClientOptions {
   /** Extra trusted CA certificates (PEM), added to the system's. */
   readonly extraCa?: string;
   readonly maxPerHost: number;
+  /** Where per-host slots are counted. @default a PerHostLimit of maxPerHost for this client alone */
+  readonly hostLimit?: HostLimit;
   /** Why an address must not be connected to, or undefined to allow it. */
   readonly guard: (address: string) => string | undefined;
   readonly resolver: NameResolver;
@@ -110,7 +112,7 @@ const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
 export class HttpClient {
   private readonly options: HttpClientOptions;
   private readonly shared: AgentPair;
-  private readonly limit: PerHostLimit;
+  private readonly limit: HostLimit;
   /** ALPN result per origin, for instrumentation; bounded. */
   private readonly negotiated = new Map<string, Protocol>();
   /** Origins whose HTTP/2 broke: HTTP/1.1 from then on; bounded. */
@@ -126,7 +128,7 @@ export class HttpClient {
       ecdhCurve: "X25519:prime256v1:secp384r1",
       ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa] } : {}),
     });
-    this.limit = new PerHostLimit(options.maxPerHost);
+    this.limit = options.hostLimit ?? new PerHostLimit(options.maxPerHost);
     this.agentOptions = {
       connections: options.maxPerHost,
       headersTimeout: options.timeoutMs,

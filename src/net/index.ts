@@ -5,9 +5,18 @@ import { VmcrawlError } from "../errors.ts";
 import { userAgent } from "../version.ts";
 import { createResolver } from "./dns.ts";
 import { HttpClient } from "./http.ts";
+import type { HostLimit } from "./limit.ts";
 import { addressGuard } from "./ssrf.ts";
 
-export function createHttpClient(config: Config): HttpClient {
+/** The part of the configuration the network stack reads: plain data, so a probe worker thread can be given it. */
+export type NetConfig = Pick<Config, "http" | "dns"> & { readonly crawl: Pick<Config["crawl"], "contactUrl"> };
+
+/** The settings a worker thread needs to build the same client. */
+export function netConfigOf(config: Config): NetConfig {
+  return { http: config.http, dns: config.dns, crawl: { contactUrl: config.crawl.contactUrl } };
+}
+
+export function createHttpClient(config: NetConfig, options: { readonly hostLimit?: HostLimit } = {}): HttpClient {
   const timeoutMs = config.http.timeoutSeconds * 1000;
   let extraCa: string | undefined;
   if (config.http.caFile !== undefined) {
@@ -34,6 +43,7 @@ export function createHttpClient(config: Config): HttpClient {
     httpsPort: config.http.port,
     ...(extraCa === undefined ? {} : { extraCa }),
     maxPerHost: config.http.maxPerHost,
+    ...(options.hostLimit === undefined ? {} : { hostLimit: options.hostLimit }),
     guard: addressGuard(config.http.allowPrivateIps),
     resolver,
   });

@@ -4,7 +4,12 @@
  * disappears when it has nothing in flight, so the map never outgrows the
  * number of hosts busy right now.
  */
-export class PerHostLimit {
+/** A per-host slot: resolves when `host` may take one more request; call the result to give it back. */
+export interface HostLimit {
+  acquire(host: string): Promise<() => void>;
+}
+
+export class PerHostLimit implements HostLimit {
   private readonly hosts = new Map<string, { active: number; waiting: (() => void)[] }>();
   private readonly limit: number;
 

@@ -28,10 +28,10 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function vmcrawl(home: string, args: string[], options: { interruptAfterLines?: number; signal?: NodeJS.Signals } = {}): Promise<Run> {
+function vmcrawl(home: string, args: string[], options: { interruptAfterLines?: number; signal?: NodeJS.Signals; env?: Record<string, string> } = {}): Promise<Run> {
   const { interruptAfterLines, signal } = options;
   return runBinary(args, {
-    env: crawlerEnv(sim, dir, home),
+    env: crawlerEnv(sim, dir, home, options.env),
     cwd: dir,
     onOutcome: (count, child) => {
       if (count === interruptAfterLines) child.kill(signal ?? "SIGINT");
@@ -62,13 +62,17 @@ function errorLogRepeats(db: Database.Database): unknown[] {
   return db.prepare("SELECT domain, count(*) AS n FROM error_log GROUP BY domain HAVING n > 1").all();
 }
 
-describe(`vmcrawl --file over ${DOMAINS} simulated domains`, () => {
+describe.each([
+  ["probing on the main thread", "0"],
+  // Two worker threads: the per-host limit must hold across them (the courtesy check below).
+  ["probing in 2 worker threads", "2"],
+])(`vmcrawl --file over ${DOMAINS} simulated domains, %s`, (_name, probeThreads) => {
   let run: Run;
   let home: string;
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
     sim.requests.clear();
-    run = await vmcrawl(home, ["--file", join(dir, "domains.txt")]);
+    run = await vmcrawl(home, ["--file", join(dir, "domains.txt")], { env: { VMCRAWL_PROBE_THREADS: probeThreads } });
   }, 240_000);
 
   it("finishes with exit 0 and a summary", () => {
@@ -115,9 +119,10 @@ describe(`vmcrawl --file over ${DOMAINS} simulated domains`, () => {
 });
 
 describe.each([
-  ["SIGINT", "SIGINT" as const],
-  ["kill -9", "SIGKILL" as const],
-])("a run interrupted by %s", (_name, signal) => {
+  ["SIGINT", "SIGINT" as const, "0"],
+  ["SIGINT, probing in 2 worker threads", "SIGINT" as const, "2"],
+  ["kill -9", "SIGKILL" as const, "0"],
+])("a run interrupted by %s", (_name, signal, probeThreads) => {
   let home: string;
   let first: Run;
   let second: Run;
@@ -125,7 +130,7 @@ describe.each([
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-    first = await vmcrawl(home, ["--file", join(dir, "domains.txt")], { interruptAfterLines: 300, signal });
+    first = await vmcrawl(home, ["--file", join(dir, "domains.txt")], { interruptAfterLines: 300, signal, env: { VMCRAWL_PROBE_THREADS: probeThreads } });
     const db = openDb(home);
     afterStop = {
       integrity: db.pragma("integrity_check", { simple: true }),

@@ -1,0 +1,85 @@
+/**
+ * Probes in worker threads (ProbePool), from src: one domain of every behaviour family gives
+ * the same outcome as on the main thread; a stop reaches the probes in the threads; closing the
+ * pool fails what it still holds. (The shipped binary with threads: crawl.e2e.test.ts.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { ProbePool } from "../../src/crawl/probe-pool.ts";
+import { type DomainName, parseDomain } from "../../src/net/domain.ts";
+import { netConfigOf } from "../../src/net/index.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import type { VersionContext } from "../../src/versions/clean.ts";
+import { FAMILIES } from "../fedisim/families.ts";
+import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import { compareWithTruth } from "./truth.ts";
+
+const DEADLINE_MS = 8000;
+let sim: Fedisim;
+let config: Config;
+let versions: VersionContext;
+
+function domain(name: string): DomainName {
+  const parsed = parseDomain(name);
+  if (!parsed.ok) throw new Error(name);
+  return parsed.value;
+}
+
+function pool(threads = 2): ProbePool {
+  return new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs: DEADLINE_MS, robotsToken: "vmcrawl" });
+}
+
+beforeAll(async () => {
+  sim = await startFedisim(generateScenario({ domains: FAMILIES.length, seed: 3, families: FAMILIES.map((f) => f.name), latency: { medianMs: 0 } }));
+  ({ config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv, VMCRAWL_HTTP_TIMEOUT: "1", VMCRAWL_DOMAIN_TIMEOUT: String(DEADLINE_MS / 1000) }, cwd: sim.dir }));
+  const store = new SqliteStore(":memory:", { cacheDir: sim.dir });
+  await store.migrate();
+  versions = await store.versionContext();
+  await store.close();
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe("ProbePool", () => {
+  it("gives exactly the truth for one domain of every behaviour family, probed in two threads", async () => {
+    const threads = pool();
+    try {
+      const outcomes = await Promise.all(sim.scenario.listed.map((spec) => threads.probe(domain(spec.name))));
+      const mismatches = sim.scenario.listed.flatMap((spec, i) => compareWithTruth(outcomes[i], spec.truth, spec.family));
+      expect(mismatches).toEqual([]);
+    } finally {
+      await threads.close();
+    }
+  }, 60_000);
+
+  it("passes a stop on to the thread: a domain that never answers ends at once, not at its deadline", async () => {
+    const stalled = sim.scenario.listed.find((spec) => spec.family === "slow-first-byte")!;
+    const threads = pool(1);
+    try {
+      const stop = new AbortController();
+      const started = performance.now();
+      const outcome = threads.probe(domain(stalled.name), stop.signal);
+      setTimeout(() => stop.abort(), 200);
+      expect((await outcome).kind).toBe("error");
+      expect(performance.now() - started).toBeLessThan(DEADLINE_MS / 2);
+    } finally {
+      await threads.close();
+    }
+  }, 30_000);
+
+  it("fails the probes it still holds when closed, and every probe after", async () => {
+    const stalled = sim.scenario.listed.find((spec) => spec.family === "slow-first-byte")!;
+    const threads = pool(1);
+    const held = threads.probe(domain(stalled.name));
+    await new Promise((r) => setTimeout(r, 100));
+    await threads.close();
+    await expect(held).rejects.toThrow(/closed/);
+    await expect(threads.probe(domain(stalled.name))).rejects.toThrow(/closed/);
+  }, 30_000);
+
+  it("refuses fewer than one thread", () => {
+    expect(() => pool(0)).toThrow(/at least 1 thread/);
+  });
+});
