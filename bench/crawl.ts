@@ -7,9 +7,12 @@
  * scenario's latencies allow at that concurrency: each domain needs its
  * sequential round trips times its latency (plus the timeouts its failure
  * costs), and a perfect crawler with that many workers takes the domains in
- * file order (idealSeconds). Writes bench/results/crawl.json.
+ * file order (idealSeconds). Every outcome line is also checked against the
+ * scenario's ground truth: speed that costs right answers is not speed.
+ * Concurrencies of 64 and more run once per `--probe-threads` setting
+ * (VMCRAWL_PROBE_THREADS). Writes bench/results/crawl.json.
  *
- *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--small 1000]
+ *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--probe-threads 0,2] [--small 1000]
  *
  * Concurrency 2 (the upstream default) would take most of an hour on 10,000 domains; it runs on
  * the first `--small` domains of the same scenario, and its efficiency compares like with like.
@@ -24,11 +27,14 @@ import type { DomainSpec } from "../test/fedisim/spec.ts";
 
 const root = join(import.meta.dirname, "..");
 const binary = join(root, "dist", "vmcrawl");
-const { values } = parseArgs({ options: { domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2,64,256" }, small: { type: "string", default: "1000" }, seed: { type: "string", default: "1" } } });
+const { values } = parseArgs({
+  options: { domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2,64,256" }, "probe-threads": { type: "string", default: "0,2" }, small: { type: "string", default: "1000" }, seed: { type: "string", default: "1" } },
+});
 const domains = Number(values.domains);
 const small = Number(values.small);
 const seed = Number(values.seed);
 const concurrencies = values.concurrency.split(",").map(Number);
+const probeThreads = values["probe-threads"].split(",").map(Number);
 const HTTP_TIMEOUT_S = 5; // the default; the ideal time charges each timeout at this
 const LATENCY = { medianMs: 40, p99Ms: 1500 };
 
@@ -43,6 +49,38 @@ function work(spec: DomainSpec): number {
   // Three resolver attempts of up to 2 s, and the backoff between them (80 + 160 ms).
   if (t.error_class === "DNS" && t.cause === "TIMEOUT") seconds += 3 * Math.min(2, HTTP_TIMEOUT_S) + 0.24;
   return seconds;
+}
+
+/**
+ * The least rate at which domains must be started, one after another in file order, for the
+ * crawl to end by `seconds`: a crawler that starts domains at a steady rate ends when the
+ * slowest of (start + work) does. How fast a crawler must go, whatever its concurrency.
+ */
+function rateNeeded(specs: readonly DomainSpec[], seconds: number): number {
+  const endsBy = (rate: number) => specs.every((spec, i) => (i + 1) / rate + work(spec) <= seconds);
+  let low = 1;
+  let high = 100_000;
+  for (let step = 0; step < 40; step++) {
+    const mid = (low + high) / 2;
+    if (endsBy(mid)) high = mid;
+    else low = mid;
+  }
+  return high;
+}
+
+/** Outcome lines (`<time> <domain> <kind> …`) that disagree with the ground truth, as "want → got". */
+function wrongAnswers(stdout: string, specs: readonly DomainSpec[]): string[] {
+  const byName = new Map(specs.map((s) => [s.name, s.truth]));
+  const wrong: string[] = [];
+  for (const line of stdout.split("\n")) {
+    const [, name, kind, detail] = line.split(" ");
+    const truth = name === undefined ? undefined : byName.get(name);
+    if (truth === undefined || kind === "heartbeat:") continue;
+    const want = truth.kind === "error" ? `error ${truth.error_class}/${truth.cause}` : truth.kind;
+    const got = kind === "error" ? `error ${detail}` : kind;
+    if (got !== want) wrong.push(`${name}: ${want} → ${got}`);
+  }
+  return wrong;
 }
 
 /**
@@ -87,6 +125,7 @@ async function startSimulator(dir: string): Promise<{ stop: () => Promise<void>;
 
 interface Result {
   concurrency: number;
+  probeThreads: number;
   domains: number;
   wallSeconds: number;
   domainsPerSecond: number;
@@ -94,6 +133,8 @@ interface Result {
   efficiency: number;
   cpuSeconds: number;
   peakRssMiB: number;
+  cpuMsPerDomain: number;
+  wrongAnswers: number;
 }
 
 const simDir = mkdtempSync(join(tmpdir(), "vmcrawl-bench-sim-"));
@@ -101,20 +142,24 @@ const sim = await startSimulator(simDir);
 const results: Result[] = [];
 try {
   const allDomains = readFileSync(join(simDir, "domains.txt"), "utf8").trim().split("\n");
-  for (const concurrency of concurrencies) {
+  const runs = concurrencies.flatMap((concurrency) => (concurrency < 64 ? [[concurrency, 0]] : probeThreads.map((threads) => [concurrency, threads])));
+  for (const [concurrency, threads] of runs as [number, number][]) {
     const count = concurrency <= 2 ? Math.min(small, domains) : domains;
+    const specs = scenario.listed.slice(0, count);
     const home = mkdtempSync(join(tmpdir(), "vmcrawl-bench-home-"));
     const list = join(home, "domains.txt");
     writeFileSync(list, `${allDomains.slice(0, count).join("\n")}\n`);
-    const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600" };
-    process.stdout.write(`concurrency ${concurrency}: crawling ${count} domains… `);
+    const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROBE_THREADS: String(threads), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600" };
+    process.stdout.write(`concurrency ${concurrency}, probe threads ${threads}: crawling ${count} domains… `);
     const run = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", binary, "--file", list], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(run.stderr);
     if (run.status !== 0 || time === null) throw new Error(`crawl failed (exit ${run.status}): ${run.stderr.slice(-2000)}`);
     const [wall, user, system, rssKiB] = time.slice(1).map(Number) as [number, number, number, number];
-    const ideal = idealSeconds(scenario.listed.slice(0, count), concurrency);
+    const ideal = idealSeconds(specs, concurrency);
+    const wrong = wrongAnswers(run.stdout, specs);
     const result = {
       concurrency,
+      probeThreads: threads,
       domains: count,
       wallSeconds: wall,
       domainsPerSecond: Math.round((count / wall) * 10) / 10,
@@ -122,9 +167,16 @@ try {
       efficiency: Math.round((ideal / wall) * 100) / 100,
       cpuSeconds: Math.round((user + system) * 10) / 10,
       peakRssMiB: Math.round(rssKiB / 1024),
+      cpuMsPerDomain: Math.round(((user + system) / count) * 10000) / 10,
+      wrongAnswers: wrong.length,
     };
     results.push(result);
-    console.log(`${wall} s, ${result.domainsPerSecond}/s, efficiency ${result.efficiency} (ideal ${result.idealSeconds} s), CPU ${result.cpuSeconds} s, peak RSS ${result.peakRssMiB} MiB`);
+    console.log(`${wall} s, ${result.domainsPerSecond}/s, efficiency ${result.efficiency} (ideal ${result.idealSeconds} s), CPU ${result.cpuSeconds} s (${result.cpuMsPerDomain} ms a domain), peak RSS ${result.peakRssMiB} MiB, ${wrong.length} answers unlike the ground truth`);
+    for (const line of wrong.slice(0, 5)) console.log(`  wrong: ${line}`);
+    if (concurrency >= 64) {
+      const rate = rateNeeded(specs, ideal / 0.85);
+      console.log(`  efficiency 0.85 here means starting ${Math.round(rate)} domains a second; at ${result.cpuMsPerDomain} ms of CPU each that is ${((rate * result.cpuMsPerDomain) / 1000).toFixed(2)} cores for the crawler alone`);
+    }
     rmSync(home, { recursive: true, force: true });
   }
 } finally {
@@ -132,8 +184,10 @@ try {
   rmSync(simDir, { recursive: true, force: true });
 }
 
-console.log("\n| concurrency | domains | wall time | domains/s | ideal | efficiency | CPU | peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const r of results) console.log(`| ${r.concurrency} | ${r.domains} | ${r.wallSeconds} s | ${r.domainsPerSecond} | ${r.idealSeconds} s | ${r.efficiency} | ${r.cpuSeconds} s | ${r.peakRssMiB} MiB |`);
+console.log("\n| concurrency | probe threads | domains | wall time | domains/s | ideal | efficiency | CPU | CPU a domain | peak RSS | wrong answers |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of results) {
+  console.log(`| ${r.concurrency} | ${r.probeThreads} | ${r.domains} | ${r.wallSeconds} s | ${r.domainsPerSecond} | ${r.idealSeconds} s | ${r.efficiency} | ${r.cpuSeconds} s | ${r.cpuMsPerDomain} ms | ${r.peakRssMiB} MiB | ${r.wrongAnswers} |`);
+}
 mkdirSync(join(root, "bench", "results"), { recursive: true });
 writeFileSync(join(root, "bench", "results", "crawl.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seed, latency: LATENCY, results }, null, 2)}\n`);
 console.log("wrote bench/results/crawl.json");

@@ -175,7 +175,7 @@ const fields = {
   }),
   VMCRAWL_PROBE_THREADS: field({
     group: "Crawling",
-    description: "Worker threads that probe domains, sharing out the CPU cost of TLS and HTTP/2 (never more than `VMCRAWL_MAX_THREADS`); `0` probes on the main thread. Worth it above about 100 domains at a time on more than one core; each thread adds memory (see README, crawl benchmark).",
+    description: "Worker threads that probe domains, sharing out the CPU cost of TLS and HTTP/2 (never more than `VMCRAWL_MAX_THREADS`); `0` probes on the main thread. Worth it above about 100 domains at a time with cores to spare; each thread adds about 45 MB.",
     defaultText: "`0`",
     default: () => 0,
     parse: integer(0, 64),
