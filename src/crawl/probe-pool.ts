@@ -48,10 +48,6 @@ export class ProbePool {
     this.threads = Array.from({ length: options.threads }, (_, n) => this.spawn(setup, n));
   }
 
-  get size(): number {
-    return this.threads.length;
-  }
-
   probe(domain: DomainName, signal?: AbortSignal): Promise<ProbeOutcome> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const thread = this.threads.reduce((least, t) => (t.pending.size < least.pending.size ? t : least));
@@ -100,7 +96,7 @@ export class ProbePool {
 
   private failAll(err: Error): void {
     this.failure ??= err;
-    for (const thread of this.threads ?? []) {
+    for (const thread of this.threads) {
       for (const pending of thread.pending.values()) pending.reject(this.failure);
       thread.pending.clear();
     }

@@ -72,10 +72,10 @@ describe("ProbePool", () => {
   it("fails the probes it still holds when closed, and every probe after", async () => {
     const stalled = sim.scenario.listed.find((spec) => spec.family === "slow-first-byte")!;
     const threads = pool(1);
-    const held = threads.probe(domain(stalled.name));
+    const held = expect(threads.probe(domain(stalled.name))).rejects.toThrow(/closed/);
     await new Promise((r) => setTimeout(r, 100));
     await threads.close();
-    await expect(held).rejects.toThrow(/closed/);
+    await held;
     await expect(threads.probe(domain(stalled.name))).rejects.toThrow(/closed/);
   }, 30_000);
 
