@@ -1,7 +1,8 @@
 /**
  * Everything a crawl needs, opened once and closed in reverse order: the
  * SQLite store (the whole database, or the fleet node's staging file), the
- * fleet connection, the HTTP client, and Ctrl-C / SIGTERM handling.
+ * fleet connection, the prober (an HTTP client, or probe worker threads),
+ * and Ctrl-C / SIGTERM handling.
  * `vmcrawl` and `vmcrawl daemon` both crawl through it.
  */
 import { hostname } from "node:os";
@@ -13,7 +14,6 @@ import { ProbePool } from "../crawl/probe-pool.ts";
 import { ProgressTracker } from "../crawl/progress.ts";
 import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
 import type { DomainName } from "../net/domain.ts";
-import type { HttpClient } from "../net/http.ts";
 import { createHttpClient, netConfigOf } from "../net/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { VersionContext } from "../versions/clean.ts";
@@ -37,8 +37,7 @@ export interface CrawlSession {
 export async function withCrawlSession<T>(runtime: Runtime, config: Config, work: (session: CrawlSession) => Promise<T>): Promise<T> {
   const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
   const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
-  let http: HttpClient | undefined;
-  let pool: ProbePool | undefined;
+  let prober: Prober | undefined;
   let fleet: FleetNode | undefined;
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
@@ -68,18 +67,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
       warn,
       async run(source) {
         versions ??= await store.versionContext();
-        const deadlineMs = config.crawl.domainTimeoutSeconds * 1000;
-        const threads = Math.min(config.crawl.probeThreads, config.crawl.maxThreads);
-        let probeOne: (domain: DomainName, signal: AbortSignal) => Promise<ProbeOutcome>;
-        if (threads > 0) {
-          pool ??= new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs, robotsToken: ROBOTS_TOKEN });
-          const threadPool = pool;
-          probeOne = (domain, signal) => threadPool.probe(domain, signal);
-        } else {
-          http ??= createHttpClient(config);
-          const [client, context] = [http, versions];
-          probeOne = (domain, signal) => probe(domain, { http: client, versions: context, deadlineMs, robotsToken: ROBOTS_TOKEN, signal });
-        }
+        prober ??= createProber(config, versions);
         const tracker = new ProgressTracker();
         const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
@@ -87,7 +75,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
             concurrency: config.crawl.maxThreads,
             errorBuffer: config.crawl.errorBuffer,
             worker,
-            probe: probeOne,
+            probe: prober.probe,
             store: store.crawl,
             hardDni: store.crawl.hardDni(),
             schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
@@ -106,11 +94,27 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    await http?.close();
-    await pool?.close();
+    await prober?.close();
     await fleet?.close();
     await store.close();
   }
+}
+
+interface Prober {
+  readonly probe: (domain: DomainName, signal: AbortSignal) => Promise<ProbeOutcome>;
+  close(): Promise<void>;
+}
+
+/** Probes in worker threads when VMCRAWL_PROBE_THREADS asks for them (never more than the domains at a time), else on this thread. */
+function createProber(config: Config, versions: VersionContext): Prober {
+  const deadlineMs = config.crawl.domainTimeoutSeconds * 1000;
+  const threads = Math.min(config.crawl.probeThreads, config.crawl.maxThreads);
+  if (threads > 0) {
+    const pool = new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs, robotsToken: ROBOTS_TOKEN });
+    return { probe: (domain, signal) => pool.probe(domain, signal), close: () => pool.close() };
+  }
+  const http = createHttpClient(config);
+  return { probe: (domain, signal) => probe(domain, { http, versions, deadlineMs, robotsToken: ROBOTS_TOKEN, signal }), close: () => http.close() };
 }
 
 /** "12 mastodon, 3 error" for summaries. */
