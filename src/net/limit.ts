@@ -9,13 +9,18 @@ export interface HostLimit {
   acquire(host: string): Promise<() => void>;
 }
 
+/** A per-host limit as given, or a RangeError saying what it must be. */
+export function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`per-host limit must be a whole number of at least 1, not ${limit}`);
+  return limit;
+}
+
 export class PerHostLimit implements HostLimit {
   private readonly hosts = new Map<string, { active: number; waiting: (() => void)[] }>();
   private readonly limit: number;
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`per-host limit must be a whole number of at least 1, not ${limit}`);
-    this.limit = limit;
+    this.limit = checkedLimit(limit);
   }
 
   /** Resolves when a slot for `host` is free; call the returned function to give it back. */

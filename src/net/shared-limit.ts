@@ -7,7 +7,7 @@
  * share one limit: stricter than asked, never looser. With 65,536 slots and a
  * few hundred hosts busy at once that is rare, and the wait is short.
  */
-import type { HostLimit } from "./limit.ts";
+import { checkedLimit, type HostLimit } from "./limit.ts";
 
 /** Slots in the table: 256 KiB of shared memory. */
 export const HOST_SLOTS = 65_536;
@@ -24,9 +24,8 @@ export class SharedHostLimit implements HostLimit {
   private readonly limit: number;
 
   constructor(buffer: SharedArrayBuffer, limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`per-host limit must be a whole number of at least 1, not ${limit}`);
     this.counters = new Int32Array(buffer);
-    this.limit = limit;
+    this.limit = checkedLimit(limit);
   }
 
   async acquire(host: string): Promise<() => void> {
