@@ -66,7 +66,7 @@ export class ProbePool {
           reject(err);
         },
       });
-      thread.worker.postMessage({ type: "probe", id, domain: { name: domain.name, ascii: domain.ascii, unicode: domain.unicode } } satisfies ToWorker);
+      thread.worker.postMessage({ type: "probe", id, domain } satisfies ToWorker);
       if (signal?.aborted) abort();
     });
   }
