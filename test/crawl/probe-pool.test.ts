@@ -4,14 +4,13 @@
  * pool fails what it still holds. (The shipped binary with threads: crawl.e2e.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../../src/config.ts";
+import type { Config } from "../../src/config.ts";
 import { ProbePool } from "../../src/crawl/probe-pool.ts";
 import { type DomainName, parseDomain } from "../../src/net/domain.ts";
 import { netConfigOf } from "../../src/net/index.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
 import type { VersionContext } from "../../src/versions/clean.ts";
-import { FAMILIES } from "../fedisim/families.ts";
-import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import type { Fedisim } from "../fedisim/index.ts";
+import { startFamilies } from "./families.ts";
 import { compareWithTruth } from "./truth.ts";
 
 const DEADLINE_MS = 8000;
@@ -30,12 +29,7 @@ function pool(threads = 2): ProbePool {
 }
 
 beforeAll(async () => {
-  sim = await startFedisim(generateScenario({ domains: FAMILIES.length, seed: 3, families: FAMILIES.map((f) => f.name), latency: { medianMs: 0 } }));
-  ({ config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv, VMCRAWL_HTTP_TIMEOUT: "1", VMCRAWL_DOMAIN_TIMEOUT: String(DEADLINE_MS / 1000) }, cwd: sim.dir }));
-  const store = new SqliteStore(":memory:", { cacheDir: sim.dir });
-  await store.migrate();
-  versions = await store.versionContext();
-  await store.close();
+  ({ sim, config, versions } = await startFamilies(DEADLINE_MS));
 }, 60_000);
 
 afterAll(async () => {

@@ -3,17 +3,16 @@
  * each outcome must equal the ground truth, and the request log must show a courteous crawler.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.ts";
+import type { Config } from "../../src/config.ts";
 import { probe, type ProbeOutcome } from "../../src/crawl/probe.ts";
 import { parseDomain } from "../../src/net/domain.ts";
 import type { HttpClient } from "../../src/net/http.ts";
 import { createHttpClient } from "../../src/net/index.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
 import type { VersionContext } from "../../src/versions/clean.ts";
 import { userAgent, VERSION } from "../../src/version.ts";
 import { courtesyViolations } from "../fedisim/courtesy.ts";
-import { FAMILIES } from "../fedisim/families.ts";
-import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
+import type { Fedisim } from "../fedisim/index.ts";
+import { startFamilies } from "./families.ts";
 import { compareWithTruth } from "./truth.ts";
 
 const DEADLINE_MS = 8000;
@@ -23,14 +22,9 @@ let versions: VersionContext;
 const outcomes = new Map<string, ProbeOutcome>();
 
 beforeAll(async () => {
-  sim = await startFedisim(generateScenario({ domains: FAMILIES.length, seed: 3, families: FAMILIES.map((f) => f.name), latency: { medianMs: 0 } }));
-  const { config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv, VMCRAWL_HTTP_TIMEOUT: "1", VMCRAWL_DOMAIN_TIMEOUT: String(DEADLINE_MS / 1000) }, cwd: sim.dir });
+  let config: Config;
+  ({ sim, config, versions } = await startFamilies(DEADLINE_MS));
   http = createHttpClient(config);
-  // The seeded release and nightly tables, read the way the crawler reads them.
-  const store = new SqliteStore(":memory:", { cacheDir: sim.dir });
-  await store.migrate();
-  versions = await store.versionContext();
-  await store.close();
   const queue = [...sim.scenario.listed];
   await Promise.all(
     Array.from({ length: 16 }, async () => {
