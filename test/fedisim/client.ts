@@ -22,7 +22,7 @@ export interface SimResponse {
 
 export interface SimClient {
   resolve4(name: string): Promise<string[]>;
-  get(domain: string, path: string, options?: { protocol?: ClientProtocol; timeoutMs?: number; maxBytes?: number; tlsMin?: "TLSv1" }): Promise<SimResponse>;
+  get(domain: string, path: string, options?: { protocol?: ClientProtocol; timeoutMs?: number; maxBytes?: number; tlsMin?: "TLSv1"; acceptEncoding?: string }): Promise<SimResponse>;
   close(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export function simClient(sim: Fedisim): SimClient {
     async get(domain, path, options = {}) {
       const res = await request(`https://${domain}:${sim.httpsPort}${path}`, {
         dispatcher: agents[options.protocol ?? "h2"],
-        headers: { "user-agent": "fedisim-test" },
+        headers: { "user-agent": "fedisim-test", ...(options.acceptEncoding === undefined ? {} : { "accept-encoding": options.acceptEncoding }) },
         headersTimeout: options.timeoutMs ?? 5000,
         bodyTimeout: options.timeoutMs ?? 5000,
         maxRedirections: 0,

@@ -81,8 +81,18 @@ function users(rng: Random): { total: number; mau: number } {
   return { total, mau };
 }
 
-function base(draw: Draw, family: string, name: { name: string; ascii: string }): Pick<Draft, "name" | "ascii" | "family" | "dns" | "address" | "tls" | "latencyMs" | "robots"> {
-  return { ...name, family, dns: "ok", address: "main", tls: "ok", latencyMs: draw.latency(), robots: { status: 200, body: MASTODON_ROBOTS } };
+function base(draw: Draw, family: string, name: { name: string; ascii: string }): Pick<Draft, "name" | "ascii" | "family" | "dns" | "address" | "tls" | "latencyMs" | "gzip" | "robots"> {
+  return { ...name, family, dns: "ok", address: "main", tls: "ok", latencyMs: draw.latency(), gzip: compresses(name.ascii), robots: { status: 200, body: MASTODON_ROBOTS } };
+}
+
+/**
+ * Four servers in five gzip their JSON. Drawn from the name, not the generator, so the rest of a
+ * seed's scenario stays as it was.
+ */
+function compresses(ascii: string): boolean {
+  let hash = 0;
+  for (let i = 0; i < ascii.length; i++) hash = (hash * 31 + ascii.charCodeAt(i)) >>> 0;
+  return hash % 5 !== 0;
 }
 
 /** A healthy Mastodon server (or fork) and its truth; overrides make the variants. */

@@ -49,6 +49,18 @@ describe("scenario generator", () => {
     expect(share("error")).toBeGreaterThan(0.2);
   });
 
+  it("makes four servers in five gzip their JSON, the same ones for every seed", () => {
+    const share = (seed: number) => {
+      const specs = generateScenario({ domains: 2000, seed }).listed.filter((s) => s.family === "mastodon");
+      return specs.filter((s) => s.gzip === true).length / specs.length;
+    };
+    expect(share(1)).toBeGreaterThan(0.7);
+    expect(share(1)).toBeLessThan(0.9);
+    const byName = new Map(generateScenario({ domains: 2000, seed: 1 }).listed.map((s) => [s.ascii, s.gzip]));
+    const again = generateScenario({ domains: 2000, seed: 1 }).listed;
+    expect(again.every((s) => byName.get(s.ascii) === s.gzip)).toBe(true);
+  });
+
   it("gives a long-tailed latency per domain, and none when asked", () => {
     const latencies = generateScenario({ domains: 2000, seed: 3 }).listed.map((s) => s.latencyMs).sort((a, b) => a - b);
     const median = latencies[1000]!;
@@ -172,6 +184,24 @@ describe("fedisim servers, one domain per behaviour family", () => {
       const peers = json((await get("mastodon", "/api/v1/instance/peers")).body) as unknown as unknown[];
       const served = new Set(peers.filter((p): p is string => typeof p === "string").map((p) => p.trim().toLowerCase()));
       for (const p of spec.truth.peers ?? []) expect(served.has(p)).toBe(true);
+    });
+
+    it("gzips JSON, as nginx does, for the servers that compress and clients that accept it", async () => {
+      // Healthy servers of several families: each compresses or not by its name.
+      const healthy = ["mastodon", "mastodon-idn", "mastodon-v1-only", "hometown", "kmyblue"].map(first);
+      const zipping = healthy.find((s) => s.gzip === true);
+      const plain = healthy.find((s) => s.gzip !== true);
+      if (zipping === undefined || plain === undefined) throw new Error("this scenario needs a healthy server that gzips and one that does not");
+      const fetch = (spec: DomainSpec, path: string, acceptEncoding?: string) => client.get(spec.ascii, path, { protocol, ...(acceptEncoding === undefined ? {} : { acceptEncoding }) });
+      const zipped = await fetch(zipping, "/.well-known/nodeinfo", "gzip, deflate, br");
+      expect(zipped.headers["content-encoding"]).toBe("gzip");
+      expect(zipped.headers.vary).toBe("Accept-Encoding");
+      const unzipped = await fetch(zipping, "/.well-known/nodeinfo");
+      expect(unzipped.headers["content-encoding"]).toBeUndefined();
+      expect(zipped.body).toBe(unzipped.body);
+      expect(zipped.bytes).toBeLessThan(unzipped.bytes);
+      expect((await fetch(zipping, "/robots.txt", "gzip")).headers["content-encoding"]).toBeUndefined();
+      expect((await fetch(plain, "/.well-known/nodeinfo", "gzip")).headers["content-encoding"]).toBeUndefined();
     });
 
     it("serves IDN domains by their A-label", async () => {

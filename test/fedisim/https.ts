@@ -9,6 +9,7 @@ import { constants as h2, createSecureServer, type Http2ServerRequest, type Http
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 import type { CertificateAuthorities, CertificateGroup } from "./ca.ts";
 import type { RequestLog } from "./log.ts";
 import { type Reply, respond } from "./respond.ts";
@@ -150,11 +151,19 @@ function handle(req: AnyRequest, res: AnyResponse, options: HttpsOptions, timers
   }
   const reply = respond(spec, { target, method: String(req.method), protocol });
   const delay = spec.latencyMs * (options.latencyScale ?? 1);
+  const gzip = spec.gzip === true && /\bgzip\b/.test(header(req, "accept-encoding") ?? "");
   const go = () => {
-    status = execute(reply, req, res, timers);
+    status = execute(gzip ? compressed(reply) : reply, req, res, timers);
   };
   if (delay <= 0) go();
   else later(timers, delay, res, go);
+}
+
+/** A JSON body as nginx would send it to a client that accepts gzip (gzip_min_length 20, level 1). */
+function compressed(reply: Reply): Reply {
+  if (reply.type === "slow") return { ...reply, then: compressed(reply.then) };
+  if (reply.type !== "body" || reply.headers["content-encoding"] !== undefined || !/json/.test(reply.headers["content-type"] ?? "") || reply.body.length < 20) return reply;
+  return { ...reply, headers: { ...reply.headers, "content-encoding": "gzip", vary: "Accept-Encoding" }, body: gzipSync(reply.body, { level: 1 }) };
 }
 
 /** Runs `work` after `ms`, unless the client has gone away by then. */

@@ -73,6 +73,11 @@ export interface DomainSpec {
   readonly http1Only?: boolean;
   /** Added before every response of this domain. */
   readonly latencyMs: number;
+  /**
+   * Compresses its JSON answers with gzip when the client accepts it, as Mastodon's nginx
+   * configuration does (`gzip_types` lists application/json; level 1, nginx's default).
+   */
+  readonly gzip?: boolean;
   readonly robots: { readonly status: number; readonly body: string };
   readonly nodeinfo: NodeinfoMode;
   /** BOM and trailing commas in the NodeInfo document. */

@@ -67,6 +67,30 @@ describe("HttpClient", () => {
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
   });
 
+  it("decodes a gzipped answer, collected or through a sink", async () => {
+    const spec = sim.scenario.listed.find((s) => s.gzip === true && s.family.startsWith("mastodon") && s.http1Only !== true);
+    if (spec === undefined) throw new Error("this scenario needs a Mastodon server that gzips");
+    const url = `https://${spec.ascii}/nodeinfo/2.0`;
+    const collected = await http.fetch(url);
+    expect(collected.ok && collected.headers["content-encoding"]).toBe("gzip");
+    const document = collected.ok ? JSON.parse(collected.body.toString("utf8")) : undefined;
+    expect(document.software.version).toBe(spec.truth.full_version);
+    const chunks: Buffer[] = [];
+    const sunk = await http.fetch(url, { sink: () => (chunk) => chunks.push(chunk) });
+    expect(sunk.ok && sunk.body.length).toBe(0);
+    expect(JSON.parse(Buffer.concat(chunks).toString("utf8"))).toEqual(document);
+  });
+
+  it("stops a gzip bomb at the limit through a sink too, and at a small limit when collected", async () => {
+    const url = `https://${first("gzip-bomb").ascii}/nodeinfo/2.0`;
+    let sunk = 0;
+    const streamed = await http.fetch(url, { sink: () => (chunk) => (sunk += chunk.length) });
+    expect(streamed).toMatchObject({ ok: false, failure: { errorClass: "SIZE", reason: "response body is over the 10485760-byte limit" } });
+    expect(sunk).toBeLessThanOrEqual(10485760);
+    const small = await http.fetch(url, { maxBytes: 4096 });
+    expect(small).toMatchObject({ ok: false, failure: { errorClass: "SIZE", reason: "response body is over the 4096-byte limit" } });
+  });
+
   it("never has more than the per-host limit in flight to one host", async () => {
     const domain = first("mastodon").ascii;
     await Promise.all(Array.from({ length: 12 }, () => http.fetch(`https://${domain}/api/v2/instance`)));
