@@ -88,6 +88,10 @@ async function main(): Promise<void> {
   // Inside an SEA with the code cache, import() of a file cannot work; every import must be bundled.
   const dynamicImports = code.match(/\bimport\((?!["']node:)[^)]*\)/g) ?? [];
   if (dynamicImports.length > 0) throw new Error(`the bundle still has dynamic imports: ${dynamicImports.slice(0, 3).join(", ")}`);
+  // One character outside ASCII makes V8 hold the whole source as UTF-16, twice its size in memory
+  // for the life of the process; esbuild escapes them everywhere but in String.raw templates.
+  const wide = /[^\x00-\x7f]/.exec(code);
+  if (wide !== null) throw new Error(`the bundle has a character outside ASCII (${JSON.stringify(code.slice(Math.max(0, wide.index - 40), wide.index + 10))}): write it as an escape or HTML entity`);
 
   const addon = require.resolve("better-sqlite3/package.json").replace(/package\.json$/, `prebuilds/${process.platform}-${process.arch}.node`);
   const seaConfig = join(dist, "sea-config.json");

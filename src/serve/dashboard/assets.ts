@@ -18,15 +18,15 @@ export const INDEX_HTML = String.raw`<!doctype html>
 <body>
 <header>
   <h1>Mastodon patch census</h1>
-  <p id="as-of" class="muted">Loading…</p>
+  <p id="as-of" class="muted">Loading&hellip;</p>
 </header>
 <main>
   <section class="cards" aria-label="Headline figures">
-    <div class="card"><span class="label">Servers</span><span class="value" id="servers">–</span></div>
-    <div class="card"><span class="label">Monthly active users</span><span class="value" id="users">–</span></div>
-    <div class="card"><span class="label">Servers patched</span><span class="value" id="patched-servers">–</span></div>
-    <div class="card"><span class="label">Users on a patched server</span><span class="value" id="patched-users">–</span></div>
-    <div class="card"><span class="label">Servers end-of-life</span><span class="value" id="eol-servers">–</span></div>
+    <div class="card"><span class="label">Servers</span><span class="value" id="servers">&ndash;</span></div>
+    <div class="card"><span class="label">Monthly active users</span><span class="value" id="users">&ndash;</span></div>
+    <div class="card"><span class="label">Servers patched</span><span class="value" id="patched-servers">&ndash;</span></div>
+    <div class="card"><span class="label">Users on a patched server</span><span class="value" id="patched-users">&ndash;</span></div>
+    <div class="card"><span class="label">Servers end-of-life</span><span class="value" id="eol-servers">&ndash;</span></div>
   </section>
   <section>
     <h2>Patched share per branch</h2>
@@ -61,7 +61,7 @@ export const INDEX_HTML = String.raw`<!doctype html>
       </select>
     </div>
     <table id="instances"><thead><tr><th>Domain</th><th>Version</th><th>Branch</th><th>Status</th><th class="num">Users</th></tr></thead><tbody></tbody></table>
-    <nav class="pager"><button id="prev" type="button">Previous</button><span id="page">–</span><button id="next" type="button">Next</button></nav>
+    <nav class="pager"><button id="prev" type="button">Previous</button><span id="page">&ndash;</span><button id="next" type="button">Next</button></nav>
   </section>
 </main>
 </body>
@@ -111,7 +111,7 @@ export const APP_JS = String.raw`"use strict";
   var state = { page: 1, perPage: 25, q: "", filter: "all", key: sessionStorage.getItem("vmcrawl-key") || "" };
   function el(tag, text, cls) { var e = document.createElement(tag); if (text !== undefined && text !== null) e.textContent = String(text); if (cls) e.className = cls; return e; }
   function num(n) { return Number(n).toLocaleString("en"); }
-  function pct(s) { return s === null || s === undefined ? "–" : (s * 100).toFixed(1) + "%"; }
+  function pct(s) { return s === null || s === undefined ? "\u2013" : (s * 100).toFixed(1) + "%"; }
   function share(a, b) { return b > 0 ? a / b : null; }
   function get(path, keyed) {
     var headers = {};
@@ -138,10 +138,10 @@ export const APP_JS = String.raw`"use strict";
     var body = document.querySelector("#branches tbody"); body.textContent = "";
     list.forEach(function (b) {
       var tr = el("tr");
-      cell(tr, b.branch); cell(tr, b.role); cell(tr, b.latest || "–"); cell(tr, num(b.instances), "num");
+      cell(tr, b.branch); cell(tr, b.role); cell(tr, b.latest || "\u2013"); cell(tr, num(b.instances), "num");
       cell(tr, b.role === "eol" ? el("span", "end-of-life", "bad") : withMeter(b.patchedInstanceShare));
       cell(tr, num(b.mau), "num");
-      cell(tr, b.role === "eol" ? "–" : withMeter(b.patchedMauShare));
+      cell(tr, b.role === "eol" ? "\u2013" : withMeter(b.patchedMauShare));
       body.appendChild(tr);
     });
   }
@@ -172,7 +172,7 @@ export const APP_JS = String.raw`"use strict";
     var body = document.querySelector("#advisories tbody"); body.textContent = "";
     if (a.advisories.length === 0) { var tr0 = el("tr"); cell(tr0, "No advisories imported yet"); body.appendChild(tr0); return; }
     a.advisories.forEach(function (x) {
-      var tr = el("tr"); cell(tr, (x.cveId || x.ghsaId) + ": " + x.summary); cell(tr, x.severity || "–");
+      var tr = el("tr"); cell(tr, (x.cveId || x.ghsaId) + ": " + x.summary); cell(tr, x.severity || "\u2013");
       cell(tr, num(x.instances) + " (" + pct(share(x.instances, a.instances)) + ")", "num"); cell(tr, num(x.mau) + " (" + pct(share(x.mau, a.mau)) + ")", "num");
       body.appendChild(tr);
     });
@@ -183,7 +183,7 @@ export const APP_JS = String.raw`"use strict";
       document.getElementById("key-form").hidden = true;
       var body = document.querySelector("#instances tbody"); body.textContent = "";
       r.instances.forEach(function (i) {
-        var tr = el("tr"); cell(tr, i.domain); cell(tr, i.version || "–"); cell(tr, i.branch || "–");
+        var tr = el("tr"); cell(tr, i.domain); cell(tr, i.version || "\u2013"); cell(tr, i.branch || "\u2013");
         cell(tr, i.eol ? el("span", "end-of-life", "bad") : i.patched ? el("span", "patched", "good") : el("span", "not patched", "bad"));
         cell(tr, num(i.mau), "num"); body.appendChild(tr);
       });
