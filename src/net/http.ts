@@ -14,13 +14,14 @@
  */
 import { isIP, isIPv6, type Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
+import { createSecureContext, rootCertificates, type SecureContext, TLSSocket } from "node:tls";
 import { brotliDecompressSync, createBrotliDecompress, createGunzip, createInflate, gunzipSync, inflateSync } from "node:zlib";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 import type { NameResolver } from "./dns.ts";
 import { type Deadline, deadline } from "./deadline.ts";
 import { classifyError, type Failure, NetError } from "./failure.ts";
 import { type HostLimit, PerHostLimit } from "./limit.ts";
+import { checkNameOnLeaf } from "./server-name.ts";
 
 export interface HttpClientOptions {
   readonly userAgent: string;
@@ -334,8 +335,8 @@ export class HttpClient {
       // Every probe has its own agents: a cached session would never be offered to the same host again.
       maxCachedSessions: 0,
     } as buildConnector.BuildOptions);
-    return (opts, callback) =>
-      base(opts, (err, socket) => {
+    return (opts, callback) => {
+      const socket: unknown = base(opts, (err, socket) => {
         if (err === null && socket !== null) {
           const alpn = (socket as Socket & { alpnProtocol?: string | false }).alpnProtocol;
           const origin = `${opts.protocol}//${opts.hostname}${opts.port ? `:${opts.port}` : ""}`;
@@ -343,6 +344,10 @@ export class HttpClient {
         }
         callback(err as never, socket as never);
       });
+      // undici returns the socket it is connecting (its types say void); the handshake is still to come.
+      if (socket instanceof TLSSocket) checkNameOnLeaf(socket);
+      return socket as void;
+    };
   }
 }
 
