@@ -15,7 +15,8 @@ export interface Failure {
 /** Raised by the client's own checks; the code is what classification reads. */
 export class NetError extends Error {
   override name = "NetError";
-  readonly code: "VMCRAWL_SSRF" | "VMCRAWL_SIZE" | "VMCRAWL_TIMEOUT" | "VMCRAWL_DEADLINE";
+  /** SCOPE_ENDED: a domain's connections were closed after its crawl (never seen by a caller). */
+  readonly code: "VMCRAWL_SSRF" | "VMCRAWL_SIZE" | "VMCRAWL_TIMEOUT" | "VMCRAWL_DEADLINE" | "VMCRAWL_SCOPE_ENDED";
 
   constructor(code: NetError["code"], message: string) {
     super(message);

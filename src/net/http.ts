@@ -96,8 +96,17 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 interface AgentPair {
   h2(): Agent;
   h1(): Agent;
+  /** Waits for requests in flight, then closes the connections. */
   close(): Promise<void>;
+  /** Closes the connections at once: for a scope whose requests have all been awaited. */
+  end(): Promise<void>;
 }
+/**
+ * The error a scope's connections are torn down with. Made once: without one, undici builds a
+ * ClientDestroyedError, stack and all, for each agent, pool and client it tears down, three per
+ * domain, which measured 2% of the crawl's CPU. Nothing is waiting for it to be thrown.
+ */
+const SCOPE_ENDED = new NetError("VMCRAWL_SCOPE_ENDED", "the domain's crawl is over");
 /**
  * Content decoders. A collected body is decoded in one synchronous call once it has arrived: a
  * typical gzipped JSON answer takes ~16 µs that way, with no thread-pool round trip and no
@@ -165,7 +174,7 @@ export class HttpClient {
    */
   scoped(): { fetch: HttpClient["fetch"]; close(): Promise<void> } {
     const agents = this.agents();
-    return { fetch: (input, options = {}) => this.fetchWith(agents, input, options), close: () => agents.close() };
+    return { fetch: (input, options = {}) => this.fetchWith(agents, input, options), close: () => agents.end() };
   }
 
   fetch(input: URL | string, options: FetchOptions = {}): Promise<FetchResult> {
@@ -277,6 +286,9 @@ export class HttpClient {
       h1: () => (h1 ??= new Agent({ ...this.agentOptions, allowH2: false, connect: this.connector(false) })),
       close: async () => {
         await Promise.all([h2?.close(), h1?.close()]);
+      },
+      end: async () => {
+        await Promise.all([h2?.destroy(SCOPE_ENDED), h1?.destroy(SCOPE_ENDED)]);
       },
     };
   }

@@ -31,6 +31,8 @@ export interface HttpsOptions {
 
 export interface HttpsServers {
   readonly port: number;
+  /** TCP connections open now, on either server: what a client has left standing. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ export async function startHttps(options: HttpsOptions): Promise<HttpsServers> {
       await listen(tls10, port, options.tls10Host);
       return {
         port,
+        openConnections: () => sockets.size,
         async close() {
           for (const timer of timers) clearTimeout(timer);
           for (const socket of sockets) socket.destroy();

@@ -46,6 +46,8 @@ export interface Fedisim extends AsyncDisposable {
   readonly caFile: string;
   readonly dir: string;
   readonly requests: RequestLog;
+  /** TCP connections to the HTTPS servers open now. */
+  openConnections(): number;
   readonly dnsQueries: DnsServer["queries"];
   readonly authorities: CertificateAuthorities;
   /** The VMCRAWL_* settings that point vmcrawl at this simulator. */
@@ -107,6 +109,7 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
     caFile,
     dir,
     requests,
+    openConnections: () => servers.https.openConnections(),
     dnsQueries: dns.queries,
     authorities,
     crawlerEnv,

@@ -46,6 +46,24 @@ describe("HttpClient", () => {
     expect(sim.requests.forHost(domain).map((r) => r.target)).not.toContain("/.well-known/nodeinfo?hop=3");
   });
 
+  it("closes a scoped client's connections, and only those, when the scope ends", async () => {
+    // The shared client's connections, kept alive from earlier requests, must outlive the scope.
+    await http.fetch(`https://${first("mastodon").ascii}/robots.txt`);
+    const before = sim.openConnections();
+    const scope = http.scoped();
+    const h2 = await scope.fetch(`https://${first("mastodon").ascii}/nodeinfo/2.0`);
+    const h1 = await scope.fetch(`https://${first("mastodon-http1-only").ascii}/nodeinfo/2.0`);
+    expect([h2.ok, h1.ok]).toEqual([true, true]);
+    expect(sim.openConnections()).toBe(before + 2);
+    await scope.close();
+    // The server sees each close when the client's FIN arrives: wait for it, briefly.
+    for (let i = 0; i < 100 && sim.openConnections() > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.openConnections()).toBe(before);
+    const again = await http.fetch(`https://${first("mastodon").ascii}/robots.txt`);
+    expect(again.ok).toBe(true);
+    expect(sim.openConnections()).toBe(before);
+  });
+
   it("refuses a URL naming a forbidden address without connecting", async () => {
     const before = sim.requests.records.length;
     const result = await http.fetch(`https://${sim.addresses.forbidden}/robots.txt`);
