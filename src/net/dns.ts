@@ -69,12 +69,14 @@ export function createResolver(options: ResolverOptions): NameResolver {
     const codes = [v4, v6].map((r) => (r.status === "rejected" ? String((r.reason as { code?: unknown })?.code ?? "EUNKNOWN") : "ENODATA"));
     if (codes.includes("ENOTFOUND")) throw new DnsFailure("NXDOMAIN", hostname, "no such domain (NXDOMAIN)");
     if (codes.every((c) => c === "ENODATA")) throw new DnsFailure("NODATA", hostname, "the name has no A or AAAA record");
-    const transient = codes.find((c) => TRANSIENT.has(c)) ?? codes.find((c) => c !== "ENODATA")!;
+    // An answer the server gave (SERVFAIL, REFUSED…) says more than a query that went unanswered.
+    const transient = codes.find((c) => TRANSIENT.has(c) && c !== "ETIMEOUT") ?? codes.find((c) => TRANSIENT.has(c)) ?? codes.find((c) => c !== "ENODATA")!;
     throw Object.assign(new DnsFailure(transient === "ETIMEOUT" ? "TIMEOUT" : "SERVFAIL", hostname, `resolver answered ${transient}`), { transient: TRANSIENT.has(transient) });
   }
 
   async function resolveFresh(hostname: string, signal?: AbortSignal): Promise<string[]> {
     let slept = 0;
+    let answered: DnsFailure | undefined; // the last failure the server itself answered
     for (let attempt = 0; ; attempt++) {
       try {
         const addresses = await lookupOnce(hostname);
@@ -82,7 +84,8 @@ export function createResolver(options: ResolverOptions): NameResolver {
         return addresses;
       } catch (err) {
         const retry = (err as { transient?: boolean }).transient === true && attempt + 1 < options.attempts && !signal?.aborted;
-        if (!retry) throw err;
+        if (!retry) throw err instanceof DnsFailure && err.code === "TIMEOUT" && answered !== undefined ? answered : err;
+        if (err instanceof DnsFailure && err.code !== "TIMEOUT") answered = err;
         const wanted = Math.max(0, options.baseDelayMs * 2 ** attempt + (random() * 2 - 1) * options.jitterMs);
         const delay = Math.min(wanted, Math.max(0, options.maxTotalDelayMs - slept));
         slept += delay;

@@ -70,6 +70,16 @@ describe("createResolver", () => {
     expect(sleeps).toEqual([120, 180]);
   });
 
+  it("reports what the server answered over a query that went unanswered", async () => {
+    // One family times out while the other gets SERVFAIL: the server is there and refuses.
+    const mixed = scripted({ "m.example/4": ["ETIMEOUT"], "m.example/6": ["ESERVFAIL"] });
+    await expect(resolver(mixed.query, { attempts: 1 }).r.resolve("m.example")).rejects.toMatchObject({ code: "SERVFAIL" });
+    // SERVFAIL on earlier attempts, then a lost packet on the last: still SERVFAIL.
+    const late = scripted({ "l.example/4": ["ESERVFAIL", "ESERVFAIL", "ETIMEOUT"], "l.example/6": ["ESERVFAIL", "ESERVFAIL", "ETIMEOUT"] });
+    await expect(resolver(late.query).r.resolve("l.example")).rejects.toMatchObject({ code: "SERVFAIL" });
+    expect(late.calls).toHaveLength(6);
+  });
+
   it("never sleeps with a zero budget, but still retries", async () => {
     const { query, calls } = scripted({ "x.example/4": ["ESERVFAIL"], "x.example/6": ["ESERVFAIL"] });
     const { r, sleeps } = resolver(query, { maxTotalDelayMs: 0 });
