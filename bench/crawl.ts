@@ -16,6 +16,8 @@
  *
  *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--probe-threads 0,2] [--small 1000]
  *
+ * MALLOC_* and GLIBC_TUNABLES in the bench's environment reach the crawler (e.g. MALLOC_ARENA_MAX=2).
+ *
  * Concurrency 2 (the upstream default) would take most of an hour on 10,000 domains; it runs on
  * the first `--small` domains of the same scenario, and its efficiency compares like with like.
  */
@@ -152,6 +154,9 @@ function evictFromPageCache(file: string): void {
   }
 }
 
+// The crawler's environment is built from scratch; glibc's allocator settings pass through, to compare.
+const allocatorEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES"));
+
 const simDir = mkdtempSync(join(tmpdir(), "vmcrawl-bench-sim-"));
 const sim = await startSimulator(simDir);
 const results: Result[] = [];
@@ -164,7 +169,7 @@ try {
     const home = mkdtempSync(join(tmpdir(), "vmcrawl-bench-home-"));
     const list = join(home, "domains.txt");
     writeFileSync(list, `${allDomains.slice(0, count).join("\n")}\n`);
-    const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROBE_THREADS: String(threads), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600" };
+    const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROBE_THREADS: String(threads), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600", ...allocatorEnv };
     process.stdout.write(`concurrency ${concurrency}, probe threads ${threads}: crawling ${count} domains… `);
     evictFromPageCache(binary);
     const run = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", binary, "--file", list], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
