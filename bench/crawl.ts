@@ -21,11 +21,12 @@
  * Concurrency 2 (the upstream default) would take most of an hour on 10,000 domains; it runs on
  * the first `--small` domains of the same scenario, and its efficiency compares like with like.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startFedisimProcess } from "../test/fedisim/process.ts";
 import { generateScenario } from "../test/fedisim/scenario.ts";
 import type { DomainSpec } from "../test/fedisim/spec.ts";
 
@@ -104,29 +105,6 @@ function idealSeconds(specs: readonly DomainSpec[], concurrency: number): number
   return end;
 }
 
-async function startSimulator(dir: string): Promise<{ stop: () => Promise<void>; env: Record<string, string> }> {
-  const child = spawn(process.execPath, [join(root, "test/fedisim/cli.ts"), "--domains", String(domains), "--seed", String(seed), "--out", dir, "--latency-median", String(LATENCY.medianMs), "--latency-p99", String(LATENCY.p99Ms)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let text = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes("Ctrl-C to stop")) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-  const env = Object.fromEntries(readFileSync(join(dir, "crawler.env"), "utf8").trim().split("\n").map((l) => l.split("=", 2) as [string, string]));
-  return {
-    env,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGINT");
-      }),
-  };
-}
-
 interface Result {
   concurrency: number;
   probeThreads: number;
@@ -158,7 +136,7 @@ function evictFromPageCache(file: string): void {
 const allocatorEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES"));
 
 const simDir = mkdtempSync(join(tmpdir(), "vmcrawl-bench-sim-"));
-const sim = await startSimulator(simDir);
+const sim = await startFedisimProcess({ domains, seed, dir: simDir, latency: LATENCY });
 const results: Result[] = [];
 try {
   const allDomains = readFileSync(join(simDir, "domains.txt"), "utf8").trim().split("\n");

@@ -7,12 +7,12 @@
  *
  *   node bench/fedisim.ts [--domains 10000] [--concurrency 64] [--passes 3]
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
+import { startFedisimProcess } from "../test/fedisim/process.ts";
 
 const root = join(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "64" }, passes: { type: "string", default: "3" } } });
@@ -21,17 +21,8 @@ const domains = Number(values.domains);
 const concurrency = Number(values.concurrency);
 const out = mkdtempSync(join(tmpdir(), "fedisim-bench-"));
 
-const child = spawn(process.execPath, [join(root, "test/fedisim/cli.ts"), "--domains", String(domains), "--seed", "1", "--out", out, "--latency-median", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-await new Promise<void>((resolve, reject) => {
-  let text = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    text += chunk.toString();
-    if (text.includes("Ctrl-C to stop")) resolve();
-  });
-  child.on("exit", (code) => reject(new Error(`simulator exited early with ${code}`)));
-});
-
-const env = Object.fromEntries(readFileSync(join(out, "crawler.env"), "utf8").trim().split("\n").map((l) => l.split("=", 2) as [string, string]));
+const sim = await startFedisimProcess({ domains, seed: 1, dir: out, latency: { medianMs: 0 } });
+const env = sim.env;
 const hosts = new Map(readFileSync(join(out, "hosts"), "utf8").trim().split("\n").map((l) => l.split(" ").reverse() as [string, string]));
 const truth = readFileSync(join(out, "truth.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { domain: string });
 const ascii = (name: string) => new URL(`https://${name}`).hostname;
@@ -41,7 +32,7 @@ const ca = readFileSync(env.VMCRAWL_CA_FILE!, "utf8");
 const port = env.VMCRAWL_HTTPS_PORT;
 
 function rssMiB(): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+  const status = readFileSync(`/proc/${sim.pid}/status`, "utf8");
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
@@ -71,8 +62,7 @@ for (let pass = 0; pass < passes; pass++) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 const seconds = (performance.now() - started) / 1000;
-child.kill("SIGINT");
-await new Promise((resolve) => child.once("exit", resolve));
+await sim.stop();
 rmSync(out, { recursive: true, force: true });
 
 const afterWarmup = samples.find((s) => s.visited >= Math.min(2000, visited))?.rssMiB ?? samples[0]!.rssMiB;
