@@ -117,6 +117,8 @@ const SCOPE_ENDED = new NetError("VMCRAWL_SCOPE_ENDED", "the domain's crawl is o
  * constant memory.
  */
 const MIB = 1024 * 1024;
+/** How long after a request's own deadline undici's header and body timers would stop it. */
+const BACKSTOP_MS = 1000;
 interface Decoder {
   readonly whole: (compressed: Buffer, options: { maxOutputLength: number; chunkSize: number }) => Buffer;
   readonly stream: () => NodeJS.ReadWriteStream;
@@ -152,8 +154,8 @@ export class HttpClient {
     this.limit = options.hostLimit ?? new PerHostLimit(options.maxPerHost);
     this.agentOptions = {
       connections: options.maxPerHost,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs + BACKSTOP_MS,
+      bodyTimeout: options.timeoutMs + BACKSTOP_MS,
       keepAliveTimeout: 2_000,
       keepAliveMaxTimeout: 10_000,
       maxHeaderSize: 64 * 1024,
@@ -238,6 +240,10 @@ export class HttpClient {
         path: `${url.pathname}${url.search}`,
         method: "GET",
         signal,
+        // Our deadline governs (it gives a starved event loop one I/O pass before it blames the
+        // server); undici's own timers are only a backstop behind it.
+        headersTimeout: timeoutMs + BACKSTOP_MS,
+        bodyTimeout: timeoutMs + BACKSTOP_MS,
         headers: {
           "user-agent": this.options.userAgent,
           accept: options.accept ?? "application/json, */*;q=0.5",
