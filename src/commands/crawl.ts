@@ -24,7 +24,7 @@ import { printable } from "../text.ts";
 import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
-import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
+import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
 
 const STATISTICS_EVERY_MS = 3_600_000;
 
@@ -81,9 +81,11 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const done = `vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}`;
     if (fleet === undefined) {
       runtime.io.stderr.write(`${done}; ${describeRecorded(recordStatistics(store.crawl, config.stats.maxDropPercent))}\n`);
+      if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
       return;
     }
     runtime.io.stderr.write(`${done}\n`);
+    if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
     await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
   });
 }

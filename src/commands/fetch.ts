@@ -17,7 +17,7 @@ import { printable, count } from "../text.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
 import { finishFleetRun, menuSource } from "./crawl.ts";
 import { showFetchProgress } from "./fetch-view.ts";
-import { outcomeCounts, withCrawlSession } from "./_crawl-session.ts";
+import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
 
 export default defineCommand({
@@ -99,6 +99,7 @@ export default defineCommand({
       if (context.args.crawl !== false && summary.added > 0) {
         const crawl = await session.run(menuSource(0, store.crawl, warn));
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
+        if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {
           if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
           throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: 130 });

@@ -13,6 +13,7 @@ import type { DomainName } from "../net/domain.ts";
 import type { NetConfig } from "../net/index.ts";
 import { hostSlotsBuffer } from "../net/shared-limit.ts";
 import type { VersionContext } from "../versions/clean.ts";
+import { LAG_SLOT_BYTES, publishedLagMs } from "./load-gate.ts";
 import type { ProbeOutcome } from "./probe.ts";
 import type { FromWorker, ProbeWorkerSetup, ToWorker } from "./probe-worker.ts";
 
@@ -39,13 +40,30 @@ interface Thread {
 
 export class ProbePool {
   private readonly threads: Thread[];
+  /** Each thread's [time of its last sample, lag], written by the thread. */
+  private readonly lagSlots: Float64Array;
   private nextId = 1;
   private failure: Error | undefined;
 
   constructor(options: ProbePoolOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`a probe pool needs at least 1 thread, not ${options.threads}`);
-    const setup: ProbeWorkerSetup = { net: options.net, hostSlots: hostSlotsBuffer(), versions: options.versions, deadlineMs: options.deadlineMs, robotsToken: options.robotsToken };
-    this.threads = Array.from({ length: options.threads }, (_, n) => this.spawn(setup, n));
+    const setup: ProbeWorkerSetup = {
+      net: options.net,
+      hostSlots: hostSlotsBuffer(),
+      lagSlots: (this.lagSlots = new Float64Array(new SharedArrayBuffer(options.threads * LAG_SLOT_BYTES))).buffer as SharedArrayBuffer,
+      lagSlot: 0,
+      versions: options.versions,
+      deadlineMs: options.deadlineMs,
+      robotsToken: options.robotsToken,
+    };
+    this.threads = Array.from({ length: options.threads }, (_, n) => this.spawn({ ...setup, lagSlot: n }, n));
+  }
+
+  /** The largest event-loop lag of the probe threads (load-gate.ts). */
+  lagMs(): number {
+    let lag = 0;
+    for (let n = 0; n < this.threads.length; n++) lag = Math.max(lag, publishedLagMs(this.lagSlots, n));
+    return lag;
   }
 
   probe(domain: DomainName, signal?: AbortSignal): Promise<ProbeOutcome> {

@@ -11,12 +11,16 @@ import type { DomainName } from "../net/domain.ts";
 import { createHttpClient, type NetConfig } from "../net/index.ts";
 import { SharedHostLimit } from "../net/shared-limit.ts";
 import type { VersionContext } from "../versions/clean.ts";
+import { LAG_SLOT_BYTES, LagMonitor } from "./load-gate.ts";
 import { probe, type ProbeOutcome } from "./probe.ts";
 
 export interface ProbeWorkerSetup {
   readonly net: NetConfig;
   /** The crawl's per-host counters (hostSlotsBuffer), the same for every thread. */
   readonly hostSlots: SharedArrayBuffer;
+  /** Where each thread publishes its event-loop lag (load-gate.ts), and this thread's place in it. */
+  readonly lagSlots: SharedArrayBuffer;
+  readonly lagSlot: number;
   readonly versions: VersionContext;
   readonly deadlineMs: number;
   readonly robotsToken: string;
@@ -29,6 +33,7 @@ function serve(setup: ProbeWorkerSetup): void {
   const port = parentPort!;
   const http = createHttpClient(setup.net, { hostLimit: new SharedHostLimit(setup.hostSlots, setup.net.http.maxPerHost) });
   const running = new Map<number, AbortController>();
+  new LagMonitor({ slot: new Float64Array(setup.lagSlots, setup.lagSlot * LAG_SLOT_BYTES, 2) });
   port.on("message", (message: ToWorker) => {
     if (message.type === "abort") return running.get(message.id)?.abort();
     const stop = new AbortController();

@@ -4,6 +4,9 @@
  * domain list is never held whole: the pool pulls the next domain only when
  * a slot frees up, and sources read their input a page at a time.
  *
+ * A load gate, when given, holds back new domains while the event loop is
+ * too late for the ones in flight to be timed fairly (load-gate.ts).
+ *
  * Stopping (the signal): no new domain starts, probes in flight are
  * abandoned and not recorded (their outcome would be an artefact of the
  * stop), and every outcome finished before it is flushed. A batch is one
@@ -13,6 +16,7 @@ import type { DomainName } from "../net/domain.ts";
 import { isListed } from "../net/domain.ts";
 import type { RecordedOutcome, RecordOptions } from "../store/sqlite-crawl.ts";
 import type { ScheduleOptions } from "./schedule.ts";
+import type { LoadGate } from "./load-gate.ts";
 import type { ProbeOutcome } from "./probe.ts";
 
 export interface RunSource {
@@ -51,6 +55,8 @@ export interface RunnerOptions {
   readonly signal: AbortSignal;
   readonly events: RunEvents;
   readonly now?: () => Date;
+  /** Holds back new domains while the crawler is too busy to time the ones in flight. @default none */
+  readonly gate?: LoadGate;
   /** Outcomes per transaction. @default 100 */
   readonly batchSize?: number;
   /** Longest an outcome waits to be written. @default 500 */
@@ -63,6 +69,8 @@ export interface RunSummary {
   readonly skipped: number;
   /** Probes abandoned by a stop, not recorded. */
   readonly abandoned: number;
+  /** Domains that waited to start while the crawler was too busy (the gate). */
+  readonly held: number;
   readonly interrupted: boolean;
   readonly ms: number;
 }
@@ -76,36 +84,54 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
   let abandoned = 0;
   options.events.start(source.total, source.label);
 
+  const gate = options.gate;
+  const letGo = () => gate?.close();
+  options.signal.addEventListener("abort", letGo, { once: true });
+
+  /** One domain, from the source to the writer; false when there is nothing more to do. */
+  const next = async (): Promise<boolean> => {
+    const pulled = await iterator.next();
+    if (pulled.done || options.signal.aborted) return false;
+    const domain = pulled.value;
+    if (isListed(domain.name, options.hardDni)) {
+      skipped++;
+      options.events.skip(domain.name, "on the DNI list (hard)");
+      return true;
+    }
+    options.events.begin(domain.name);
+    const outcome = await options.probe(domain, options.signal);
+    if (options.signal.aborted) {
+      abandoned++;
+      return true;
+    }
+    // Reported before it is queued for writing: whatever is stored has been reported, even if
+    // the process dies between a commit and the next line of output.
+    options.events.finish(outcome);
+    writer.add({ outcome, at: now().toISOString(), worker: options.worker });
+    return true;
+  };
+
   const worker = async () => {
     while (!options.signal.aborted) {
-      const next = await iterator.next();
-      if (next.done || options.signal.aborted) return;
-      const domain = next.value;
-      if (isListed(domain.name, options.hardDni)) {
-        skipped++;
-        options.events.skip(domain.name, "on the DNI list (hard)");
-        continue;
+      await gate?.enter();
+      let more: boolean;
+      try {
+        more = await next();
+      } finally {
+        gate?.leave();
       }
-      options.events.begin(domain.name);
-      const outcome = await options.probe(domain, options.signal);
-      if (options.signal.aborted) {
-        abandoned++;
-        continue;
-      }
-      // Reported before it is queued for writing: whatever is stored has been reported, even if
-      // the process dies between a commit and the next line of output.
-      options.events.finish(outcome);
-      writer.add({ outcome, at: now().toISOString(), worker: options.worker });
+      if (!more) return;
     }
   };
 
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   } finally {
+    options.signal.removeEventListener("abort", letGo);
     writer.close();
     await iterator.return?.();
   }
-  return { recorded: writer.written, skipped, abandoned, interrupted: options.signal.aborted, ms: Math.round(performance.now() - started) };
+  return { recorded: writer.written, skipped, abandoned, held: gate?.held ?? 0, interrupted: options.signal.aborted, ms: Math.round(performance.now() - started) };
 }
 
 /** Outcomes collected and written in one transaction per batch, by size or by age. */

@@ -38,7 +38,7 @@ function fakeCrawl(slots: number, work: (domain: string) => Promise<void>, seen:
         }
       }),
     );
-    return { recorded: seen.length, skipped: 0, abandoned: 0, interrupted: false, ms: 0 };
+    return { recorded: seen.length, skipped: 0, abandoned: 0, held: 0, interrupted: false, ms: 0 };
   };
 }
 
