@@ -117,6 +117,15 @@ interface Result {
   peakRssMiB: number;
   cpuMsPerDomain: number;
   wrongAnswers: number;
+  heldBack: number;
+  machineBusyPercent: number;
+}
+
+/** The machine's CPU time so far (all cores, in clock ticks), busy and idle, from /proc/stat. */
+function machineCpu(): { busy: number; idle: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  return { busy: user + nice + system + irq + softirq + steal, idle: idle + iowait };
 }
 
 /**
@@ -150,10 +159,12 @@ try {
     const env = { HOME: home, PATH: "/usr/bin:/bin", ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency), VMCRAWL_PROBE_THREADS: String(threads), VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: "3600", ...allocatorEnv };
     process.stdout.write(`concurrency ${concurrency}, probe threads ${threads}: crawling ${count} domains… `);
     evictFromPageCache(binary);
+    const cpuBefore = machineCpu();
     const run = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", binary, "--file", list], { env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(run.stderr);
     if (run.status !== 0 || time === null) throw new Error(`crawl failed (exit ${run.status}): ${run.stderr.slice(-2000)}`);
     const [wall, user, system, rssKiB] = time.slice(1).map(Number) as [number, number, number, number];
+    const cpuAfter = machineCpu();
     const ideal = idealSeconds(specs, concurrency);
     const wrong = wrongAnswers(run.stdout, specs);
     const result = {
@@ -167,10 +178,14 @@ try {
       cpuSeconds: Math.round((user + system) * 10) / 10,
       peakRssMiB: Math.round(rssKiB / 1024),
       cpuMsPerDomain: Math.round(((user + system) / count) * 10000) / 10,
+      // All cores, crawler and simulator together: near 100% means the run was CPU-bound.
+      machineBusyPercent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.busy - cpuBefore.busy + cpuAfter.idle - cpuBefore.idle)),
       wrongAnswers: wrong.length,
+      // Domains the load gate held back (the run's closing warning): the crawler was short of CPU.
+      heldBack: Number(/(\d+) domains waited to start/.exec(run.stderr)?.[1] ?? 0),
     };
     results.push(result);
-    console.log(`${wall} s, ${result.domainsPerSecond}/s, efficiency ${result.efficiency} (ideal ${result.idealSeconds} s), CPU ${result.cpuSeconds} s (${result.cpuMsPerDomain} ms a domain), peak RSS ${result.peakRssMiB} MiB, ${wrong.length} answers unlike the ground truth`);
+    console.log(`${wall} s, ${result.domainsPerSecond}/s, efficiency ${result.efficiency} (ideal ${result.idealSeconds} s), CPU ${result.cpuSeconds} s (${result.cpuMsPerDomain} ms a domain), peak RSS ${result.peakRssMiB} MiB, ${wrong.length} answers unlike the ground truth, ${result.heldBack} domains held back, machine ${result.machineBusyPercent}% busy`);
     for (const line of wrong.slice(0, 5)) console.log(`  wrong: ${line}`);
     if (concurrency >= 64) {
       const rate = rateNeeded(specs, ideal / 0.85);
@@ -183,9 +198,9 @@ try {
   rmSync(simDir, { recursive: true, force: true });
 }
 
-console.log("\n| concurrency | probe threads | domains | wall time | domains/s | ideal | efficiency | CPU | CPU a domain | peak RSS | wrong answers |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("\n| concurrency | probe threads | domains | wall time | domains/s | ideal | efficiency | CPU | CPU a domain | peak RSS | wrong answers | held back | machine busy |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of results) {
-  console.log(`| ${r.concurrency} | ${r.probeThreads} | ${r.domains} | ${r.wallSeconds} s | ${r.domainsPerSecond} | ${r.idealSeconds} s | ${r.efficiency} | ${r.cpuSeconds} s | ${r.cpuMsPerDomain} ms | ${r.peakRssMiB} MiB | ${r.wrongAnswers} |`);
+  console.log(`| ${r.concurrency} | ${r.probeThreads} | ${r.domains} | ${r.wallSeconds} s | ${r.domainsPerSecond} | ${r.idealSeconds} s | ${r.efficiency} | ${r.cpuSeconds} s | ${r.cpuMsPerDomain} ms | ${r.peakRssMiB} MiB | ${r.wrongAnswers} | ${r.heldBack} | ${r.machineBusyPercent}% |`);
 }
 mkdirSync(join(root, "bench", "results"), { recursive: true });
 writeFileSync(join(root, "bench", "results", "crawl.json"), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, seed, latency: LATENCY, results }, null, 2)}\n`);
