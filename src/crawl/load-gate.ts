@@ -81,8 +81,6 @@ export class LoadGate {
   private closed = false;
   /** Domains let in and not yet out. */
   inFlight = 0;
-  /** Times a domain was held back, for the run's summary. */
-  held = 0;
 
   constructor(options: LoadGateOptions) {
     this.options = options;
@@ -94,7 +92,6 @@ export class LoadGate {
       this.inFlight++;
       return undefined;
     }
-    this.held++;
     return new Promise<void>((resolve) => {
       this.waiting.push(() => {
         this.inFlight++;

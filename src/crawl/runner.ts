@@ -69,7 +69,7 @@ export interface RunSummary {
   readonly skipped: number;
   /** Probes abandoned by a stop, not recorded. */
   readonly abandoned: number;
-  /** Domains that waited to start while the crawler was too busy (the gate). */
+  /** Domains probed after waiting at the gate while the crawler was too busy. */
   readonly held: number;
   readonly interrupted: boolean;
   readonly ms: number;
@@ -82,6 +82,7 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
   const iterator = source.domains[Symbol.asyncIterator]();
   let skipped = 0;
   let abandoned = 0;
+  let held = 0;
   options.events.start(source.total, source.label);
 
   const gate = options.gate;
@@ -89,7 +90,7 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
   options.signal.addEventListener("abort", letGo, { once: true });
 
   /** One domain, from the source to the writer; false when there is nothing more to do. */
-  const next = async (): Promise<boolean> => {
+  const next = async (waited: boolean): Promise<boolean> => {
     const pulled = await iterator.next();
     if (pulled.done || options.signal.aborted) return false;
     const domain = pulled.value;
@@ -98,6 +99,7 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
       options.events.skip(domain.name, "on the DNI list (hard)");
       return true;
     }
+    if (waited) held++;
     options.events.begin(domain.name);
     const outcome = await options.probe(domain, options.signal);
     if (options.signal.aborted) {
@@ -113,10 +115,11 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
 
   const worker = async () => {
     while (!options.signal.aborted) {
-      await gate?.enter();
+      const admitted = gate?.enter();
+      if (admitted !== undefined) await admitted;
       let more: boolean;
       try {
-        more = await next();
+        more = await next(admitted !== undefined);
       } finally {
         gate?.leave();
       }
@@ -131,7 +134,7 @@ export async function runCrawl(source: RunSource, options: RunnerOptions): Promi
     writer.close();
     await iterator.return?.();
   }
-  return { recorded: writer.written, skipped, abandoned, held: gate?.held ?? 0, interrupted: options.signal.aborted, ms: Math.round(performance.now() - started) };
+  return { recorded: writer.written, skipped, abandoned, held, interrupted: options.signal.aborted, ms: Math.round(performance.now() - started) };
 }
 
 /** Outcomes collected and written in one transaction per batch, by size or by age. */
