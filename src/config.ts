@@ -168,7 +168,7 @@ const fields = {
 
   VMCRAWL_MAX_THREADS: field({
     group: "Crawling",
-    description: "Domains crawled at the same time.",
+    description: "Domains crawled at the same time (at most: fewer start while the crawler is short of CPU, see Crawl runs).",
     defaultText: "`2`",
     default: () => 2,
     parse: integer(1, 4096),
