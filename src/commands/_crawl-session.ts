@@ -10,7 +10,7 @@ import type { Runtime } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { type FleetNode, openFleet } from "../crawl/fleet.ts";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
-import { LagMonitor, LoadGate } from "../crawl/load-gate.ts";
+import { crawlGate, LagMonitor, MAX_LAG_MS } from "../crawl/load-gate.ts";
 import { ProbePool } from "../crawl/probe-pool.ts";
 import { ProgressTracker } from "../crawl/progress.ts";
 import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
@@ -83,7 +83,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
             stage: fleet !== undefined,
             signal: stop.signal,
             events: tracker,
-            gate: new LoadGate({ maxLagMs: MAX_LAG_MS, minInFlight: Math.min(MIN_IN_FLIGHT, config.crawl.maxThreads), lagMs: prober.lagMs }),
+            gate: crawlGate(config.crawl.maxThreads, prober.lagMs),
           });
           fleet?.syncer.nudge();
           return { summary, tracker };
@@ -108,16 +108,6 @@ interface Prober {
   readonly lagMs: () => number;
   close(): Promise<void>;
 }
-
-/**
- * The run's load gate (src/crawl/load-gate.ts). Measured at 256 domains at a time on 2 cores: the
- * crawler keeping up shows up to about 240 ms (probe threads, scheduled beside the simulator),
- * and runs with up to about 440 ms gave every answer right; with four busy loops beside it and no
- * gate, 650 ms at the 99th percentile and 13 answers wrong, all timeouts. Half a second is in
- * between. A handful of domains always run, whatever else the machine is doing.
- */
-export const MAX_LAG_MS = 500;
-const MIN_IN_FLIGHT = 8;
 
 /** Probes in worker threads when VMCRAWL_PROBE_THREADS asks for them (never more than the domains at a time), else on this thread. */
 function createProber(config: Config, versions: VersionContext): Prober {

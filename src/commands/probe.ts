@@ -8,6 +8,7 @@ import { constants, createReadStream } from "node:fs";
 import { access } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Runtime } from "../cli.ts";
+import { crawlGate, LagMonitor, type LoadGate } from "../crawl/load-gate.ts";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
 import { domainListArg } from "../crawl/selection.ts";
 import { UsageError } from "../errors.ts";
@@ -36,12 +37,16 @@ export default defineCommand({
     // Reading the version tables is all the database is used for.
     const versions = await withStore(runtime, (store) => store.versionContext());
     const http = createHttpClient(config);
+    // As in a crawl run: a busy machine must not make servers look slow (load-gate.ts).
+    const lag = new LagMonitor();
+    const gate = crawlGate(config.crawl.maxThreads, () => lag.lagMs);
     try {
       const emit = (outcome: ProbeOutcome) => println(runtime, context.args.json ? JSON.stringify(outcomeJson(outcome)) : renderOutcome(outcome));
-      await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, async (domain) => {
+      await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, gate, async (domain) => {
         emit(await probe(domain, { http, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN }));
       });
     } finally {
+      lag.close();
       await http.close();
     }
   },
@@ -71,11 +76,20 @@ async function readable(file: string): Promise<void> {
   }
 }
 
-/** Runs `work` over the items with at most `limit` at once, pulling items only as slots free up. */
-async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over the items with at most `limit` at once (and no more than the gate lets in), pulling items only as slots free up. */
+async function forEachConcurrently<T>(items: AsyncIterable<T>, limit: number, gate: LoadGate, work: (item: T) => Promise<void>): Promise<void> {
   const iterator = items[Symbol.asyncIterator]();
   const worker = async () => {
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) await work(next.value);
+    for (;;) {
+      await gate.enter();
+      try {
+        const next = await iterator.next();
+        if (next.done) return;
+        await work(next.value);
+      } finally {
+        gate.leave();
+      }
+    }
   };
   await Promise.all(Array.from({ length: limit }, worker));
 }
