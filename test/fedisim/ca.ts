@@ -5,10 +5,13 @@
  * A TLS context costs about 40 KiB of native memory that V8 does not see, so
  * a context per domain behind an evicting cache grows until a major GC
  * (measured: 10,000 domains visited twice took the simulator from 360 to 710
- * MiB). Like a CDN's shared certificates, each certificate therefore names a
- * group of up to 100 domains (`CertificateGroup`): every domain still gets a
- * certificate valid for its own name by SNI, and 10,000 domains need about
- * 100 contexts, all kept.
+ * MiB). Each certificate therefore names a group of up to 4 domains
+ * (`CertificateGroup`), as a certificate for a name or two (Let's Encrypt)
+ * does: every domain still gets a certificate valid for its own name by SNI,
+ * and 10,000 domains need about 2,500 contexts, all kept. Groups of 100, as
+ * before, cost the crawler 0.15-0.2 ms a domain more (Node's name check turns
+ * every name into JS) that real servers do not charge, for a simulator peak
+ * about as high (bench/fedisim.ts: 295 MiB with 100, 310 with 4).
  */
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsMode } from "./spec.ts";
@@ -21,7 +24,7 @@ export interface CertificateGroup {
 }
 
 /** Groups the domains of each TLS mode into certificates of up to `size` names. */
-export function certificateGroups(domains: Iterable<{ ascii: string; tls: TlsMode }>, size = 100): Map<string, CertificateGroup> {
+export function certificateGroups(domains: Iterable<{ ascii: string; tls: TlsMode }>, size = 4): Map<string, CertificateGroup> {
   const byMode = new Map<TlsMode, string[]>();
   for (const d of domains) {
     const list = byMode.get(d.tls);
