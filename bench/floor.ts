@@ -24,8 +24,8 @@ import { connect as tlsConnect, createSecureContext, rootCertificates } from "no
 import { parseArgs } from "node:util";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { loadConfig } from "../src/config.ts";
-import { createResolver } from "../src/net/dns.ts";
-import { createHttpClient } from "../src/net/index.ts";
+import { CLIENT_TLS } from "../src/net/http.ts";
+import { createConfiguredResolver, createHttpClient } from "../src/net/index.ts";
 import { startFedisimProcess } from "../test/fedisim/process.ts";
 import { generateScenario } from "../test/fedisim/scenario.ts";
 import { idealSeconds, LATENCY, rateNeeded } from "./support/ideal.ts";
@@ -94,9 +94,8 @@ const sim = await startFedisimProcess({ domains: SCENARIO_DOMAINS, seed, dir: si
 try {
   const { config } = loadConfig({ env: { HOME: simDir, ...sim.env, VMCRAWL_MAX_THREADS: String(concurrency) }, cwd: simDir });
   const port = config.http.port;
-  const resolver = createResolver({ servers: config.dns.servers, attempts: 3, baseDelayMs: 80, jitterMs: 0, maxTotalDelayMs: 1000, attemptTimeoutMs: 2000 });
-  // As the crawler's client configures TLS (src/net/http.ts).
-  const secureContext = createSecureContext({ minVersion: "TLSv1.2", ecdhCurve: "X25519:prime256v1:secp384r1", ca: [...rootCertificates, readFileSync(config.http.caFile!, "utf8")] });
+  const resolver = createConfiguredResolver(config);
+  const secureContext = createSecureContext({ ...CLIENT_TLS, ca: [...rootCertificates, readFileSync(config.http.caFile!, "utf8")] });
   const http = createHttpClient(config);
 
   const vmcrawl: Visit = async (domain) => {
@@ -197,8 +196,9 @@ try {
   const results = [...best.values()];
 
   const specs = generateScenario({ domains: SCENARIO_DOMAINS, seed, latency: LATENCY }).listed;
-  const needed = Math.round(rateNeeded(specs, idealSeconds(specs, 256) / 0.85));
-  console.log(`efficiency 0.85 at 256 in bench/crawl.ts needs ${needed} domains/s started (ideal ${idealSeconds(specs, 256).toFixed(1)} s)`);
+  const ideal = idealSeconds(specs, 256);
+  const needed = Math.round(rateNeeded(specs, ideal / 0.85));
+  console.log(`efficiency 0.85 at 256 in bench/crawl.ts needs ${needed} domains/s started (ideal ${ideal.toFixed(1)} s)`);
   console.log("\ncheapest round of each:\n\n| method | client CPU a domain | simulator CPU a domain | most domains/s on this machine |\n| --- | --- | --- | --- |");
   for (const r of results) console.log(`| ${r.method} | ${r.clientMsPerDomain} ms | ${r.simulatorMsPerDomain} ms | ${r.mostDomainsPerSecond} |`);
   mkdirSync(join(root, "bench", "results"), { recursive: true });

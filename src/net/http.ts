@@ -92,6 +92,12 @@ export class BodyRejected extends Error {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The TLS every connection offers (bench/floor.ts measures the same handshake). */
+export const CLIENT_TLS = {
+  minVersion: "TLSv1.2",
+  // Classic curves only: some servers fail on the post-quantum hybrid key share Node now offers first.
+  ecdhCurve: "X25519:prime256v1:secp384r1",
+} as const;
 
 interface AgentPair {
   h2(): Agent;
@@ -145,12 +151,7 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions) {
     this.options = options;
-    this.secureContext = createSecureContext({
-      minVersion: "TLSv1.2",
-      // Classic curves only: some servers fail on the post-quantum hybrid key share Node now offers first.
-      ecdhCurve: "X25519:prime256v1:secp384r1",
-      ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa] } : {}),
-    });
+    this.secureContext = createSecureContext({ ...CLIENT_TLS, ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa] } : {}) });
     this.limit = options.hostLimit ?? new PerHostLimit(options.maxPerHost);
     this.agentOptions = {
       connections: options.maxPerHost,

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import { VmcrawlError } from "../errors.ts";
 import { userAgent } from "../version.ts";
-import { createResolver } from "./dns.ts";
+import { createResolver, type NameResolver } from "./dns.ts";
 import { HttpClient } from "./http.ts";
 import type { HostLimit } from "./limit.ts";
 import { addressGuard } from "./ssrf.ts";
@@ -26,15 +26,7 @@ export function createHttpClient(config: NetConfig, options: { readonly hostLimi
       throw new VmcrawlError("CONFIG", `cannot read VMCRAWL_CA_FILE ${config.http.caFile}: ${(err as Error).message}`, { exitCode: 2 });
     }
   }
-  const resolver = createResolver({
-    servers: config.dns.servers,
-    attempts: config.dns.retryAttempts,
-    baseDelayMs: config.dns.retryBaseDelayMs,
-    jitterMs: config.dns.retryJitterMs,
-    maxTotalDelayMs: config.dns.retryMaxTotalDelayMs,
-    // One query may take as long as one request, but no more than 2 s: retries do the rest.
-    attemptTimeoutMs: Math.min(2000, timeoutMs),
-  });
+  const resolver = createConfiguredResolver(config);
   return new HttpClient({
     userAgent: userAgent(config.crawl.contactUrl),
     timeoutMs,
@@ -46,6 +38,19 @@ export function createHttpClient(config: NetConfig, options: { readonly hostLimi
     ...(options.hostLimit === undefined ? {} : { hostLimit: options.hostLimit }),
     guard: addressGuard(config.http.allowPrivateIps),
     resolver,
+  });
+}
+
+/** The resolver the crawler's HTTP client uses, as configured. */
+export function createConfiguredResolver(config: NetConfig): NameResolver {
+  return createResolver({
+    servers: config.dns.servers,
+    attempts: config.dns.retryAttempts,
+    baseDelayMs: config.dns.retryBaseDelayMs,
+    jitterMs: config.dns.retryJitterMs,
+    maxTotalDelayMs: config.dns.retryMaxTotalDelayMs,
+    // One query may take as long as one request, but no more than 2 s: retries do the rest.
+    attemptTimeoutMs: Math.min(2000, config.http.timeoutSeconds * 1000),
   });
 }
 
