@@ -9,11 +9,19 @@ export type JsonParse = { readonly ok: true; readonly value: unknown } | { reado
 export function parseLenientJson(input: string | Buffer): JsonParse {
   const text = (typeof input === "string" ? input : input.toString("utf8")).replace(/^\uFEFF/, "").trim();
   if (text === "") return { ok: false, cause: "EMPTY", reason: "the body is empty" };
-  const attempts = [text, withoutTrailingCommas(text)];
-  const end = endOfFirstValue(text);
-  if (end !== undefined && end < text.length) attempts.push(withoutTrailingCommas(text.slice(0, end)));
+  // Nearly every body is plain JSON: the forgiving rewrites (each a pass over the text) run only when it is not.
+  const attempts: (() => string | undefined)[] = [
+    () => text,
+    () => withoutTrailingCommas(text),
+    () => {
+      const end = endOfFirstValue(text);
+      return end !== undefined && end < text.length ? withoutTrailingCommas(text.slice(0, end)) : undefined;
+    },
+  ];
   let firstError = "";
-  for (const candidate of attempts) {
+  for (const attempt of attempts) {
+    const candidate = attempt();
+    if (candidate === undefined) continue;
     try {
       return { ok: true, value: JSON.parse(candidate) };
     } catch (err) {
