@@ -1,4 +1,7 @@
 /** The crawler's HTTP client against real loopback servers (fedisim). */
+import { connect, createServer } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { queryObjects } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { HttpClient } from "../../src/net/http.ts";
@@ -115,4 +118,34 @@ describe("HttpClient", () => {
     expect(sim.requests.peakConcurrency(domain)).toBeLessThanOrEqual(2);
     expect(sim.requests.forHost(domain).filter((r) => r.target === "/api/v2/instance")).toHaveLength(12);
   });
+
+  it("lets a finished HTTP/2 stream go: no timer of undici's keeps it reachable after the answer", async () => {
+    const ClientHttp2Stream = await clientStreamClass();
+    const before = queryObjects(ClientHttp2Stream, { format: "count" });
+    const scope = http.scoped();
+    const domain = first("mastodon").ascii;
+    for (const path of ["/robots.txt", "/.well-known/nodeinfo", "/nodeinfo/2.0", "/api/v2/instance"]) {
+      const result = await scope.fetch(`https://${domain}${path}`);
+      expect(result.attempts[0]).toMatchObject({ protocol: "h2", status: 200 });
+    }
+    await scope.close();
+    // Within the request timeout: with undici's header and body timers set, all four were still here.
+    expect(queryObjects(ClientHttp2Stream, { format: "count" })).toBeLessThanOrEqual(before);
+  });
 });
+
+/** Node's ClientHttp2Stream class, which it does not export: from one plain request to a loopback server. */
+async function clientStreamClass(): Promise<new (...args: never[]) => unknown> {
+  const server = createServer((_req, res) => res.end());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const session = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  try {
+    const stream = session.request({ ":path": "/" });
+    stream.resume();
+    await new Promise((resolve) => stream.on("close", resolve));
+    return stream.constructor as new (...args: never[]) => unknown;
+  } finally {
+    session.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
