@@ -48,6 +48,18 @@ function step<T>(label: string, work: () => T): T {
   return result;
 }
 
+/**
+ * The V8 flags the binary starts with (SEA execArgv). A crawler on a small VPS: keep the heap
+ * small. The young generation is what grows unchecked under load (measured: 400 MiB peak RSS for
+ * 2,000 domains without). Semi-spaces of 4 MiB rather than 8 take 5-8 MiB off the peak at 256
+ * domains at a time, for no CPU the benchmark can tell; 2 MiB cost 8% more. With a 256 MiB old
+ * space V8 lets the old generation grow only about 1.3 times its live size between full
+ * collections: at 256 domains at a time, one every 200 ms (about 100 a run). 1.6 times
+ * (heap-growing-percent) halves them: 10% less CPU and 1.2 s off 34 s, for 7-9 MiB more peak
+ * (paired runs of bench/crawl.ts at 256). NODE_OPTIONS can still override the sizes.
+ */
+const V8_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=256", "--heap-growing-percent=60"];
+
 async function main(): Promise<void> {
   if (!process.version.startsWith("v24.")) {
     throw new Error(`build.ts must run on the pinned Node 24 (got ${process.version}); use: npm run build`);
@@ -103,19 +115,13 @@ async function main(): Promise<void> {
       disableExperimentalSEAWarning: true,
       useCodeCache: !options["no-code-cache"],
       useSnapshot: false,
-      // A crawler on a small VPS: keep the heap small. The young generation is what grows
-      // unchecked under load (measured: 400 MiB peak RSS for 2,000 domains without). Semi-spaces
-      // of 4 MiB rather than 8 take 5-8 MiB off the peak at 256 domains at a time, for no CPU
-      // the benchmark can tell; 2 MiB cost 8% more. With a 256 MiB old space V8 lets the old
-      // generation grow only about 1.3 times its live size between full collections: at 256
-      // domains at a time, one every 200 ms (about 100 a run). 1.6 times (heap-growing-percent)
-      // halves them: 10% less CPU and 1.2 s off 34 s, for 7-9 MiB more peak (paired runs of
-      // bench/crawl.ts at 256). NODE_OPTIONS can still override the sizes.
-      execArgv: ["--max-semi-space-size=4", "--max-old-space-size=256", "--heap-growing-percent=60"],
+      execArgv: V8_FLAGS,
       assets: { [SQLITE_ADDON_ASSET]: addon },
     }),
   );
-  step("SEA blob", () => execFileSync(process.execPath, ["--experimental-sea-config", seaConfig], { stdio: "inherit" }));
+  // The code cache is made under the same V8 flags the binary starts with: V8 rejects a cache made
+  // under others (heap-growing-percent is one it checks), with a warning on every start.
+  step("SEA blob", () => execFileSync(process.execPath, [...V8_FLAGS, "--experimental-sea-config", seaConfig], { stdio: "inherit" }));
 
   copyFileSync(process.execPath, binary);
   chmodSync(binary, 0o755);
