@@ -13,6 +13,7 @@ import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
 import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { PostgresStore } from "../store/postgres.ts";
 import type { GuardVerdict, RecordedDay } from "../stats/guard.ts";
+import { recordPeriodically } from "../stats/periodic.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
 import { recordSqliteStatistics } from "../stats/sqlite.ts";
 import { describe } from "../store/sync.ts";
@@ -54,19 +55,19 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
       fleet.syncer.start();
     }
     // A long run records the day's statistics every hour too, not only at its end.
-    const hourly = setInterval(() => {
-      try {
+    const hourly = recordPeriodically(
+      STATISTICS_EVERY_MS,
+      () => {
         if (fleet === undefined) recordStatistics(store.crawl, config.stats.maxDropPercent);
         else void recordFleetStatistics(fleet.pg, config.stats.maxDropPercent).catch(() => {}); // PostgreSQL away: the end of the run tries again
-      } catch (err) {
-        warn(`statistics not recorded this hour (${(err as Error).message})`);
-      }
-    }, STATISTICS_EVERY_MS);
+      },
+      (err) => warn(`statistics not recorded this hour (${err.message})`),
+    );
     let ran: Awaited<ReturnType<typeof run>>;
     try {
       ran = await run(source);
     } finally {
-      clearInterval(hourly);
+      hourly.stop();
     }
     const { summary, tracker } = ran;
     const parts = outcomeCounts(tracker);
@@ -163,7 +164,6 @@ async function importFile(path: string, store: SqliteCrawlStore, warn: (text: st
   return total;
 }
 
-/** Today's statistics (UTC) from servers that answered in the last three days (seed "Retention"). */
 /** Today's statistics in the SQLite file: which day, and whether the publish guard found it suspect. */
 export function recordStatistics(store: SqliteCrawlStore, maxDropPercent: number): RecordedDay {
   const now = new Date();
