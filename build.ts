@@ -78,6 +78,8 @@ async function main(): Promise<void> {
     minifyWhitespace: true,
     minifySyntax: true,
     minifyIdentifiers: process.env.VMCRAWL_BUILD_MINIFY !== "0",
+    // Dependencies read class names at run time: ssh2 (`channel.constructor.name === "Session"`),
+    // postgres.js (its errors' `name`), @hono/node-server (TimeoutError). Costs about 0.7% of CPU.
     keepNames: true,
     legalComments: "none",
     logLevel: "warning",
