@@ -245,9 +245,9 @@ export class HttpClient {
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: "GET",
+        // Our deadline alone governs (undici's timers are off for every agent): it gives a starved
+        // event loop one I/O pass before it blames the server.
         signal,
-        // Our deadline alone governs: it gives a starved event loop one I/O pass before it blames the server.
-        ...UNDICI_TIMERS_OFF,
         headers: {
           "user-agent": this.options.userAgent,
           accept: options.accept ?? "application/json, */*;q=0.5",
