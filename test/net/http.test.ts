@@ -67,6 +67,21 @@ describe("HttpClient", () => {
     expect(sim.openConnections()).toBe(before);
   });
 
+  it("opens one connection per origin in a scope, even for requests at once over HTTP/1.1", async () => {
+    const domain = first("mastodon-http1-only").ascii;
+    const before = sim.openConnections();
+    const scope = http.scoped();
+    try {
+      const results = await Promise.all(["/robots.txt", "/.well-known/host-meta", "/nodeinfo/2.0"].map((path) => scope.fetch(`https://${domain}${path}`)));
+      expect(results.map((r) => r.attempts[0]?.protocol)).toEqual(["http/1.1", "http/1.1", "http/1.1"]);
+      expect(sim.openConnections()).toBe(before + 1);
+      // One after another on the one connection: never two of the scope's requests in flight there.
+      expect(sim.requests.peakConcurrency(domain)).toBe(1);
+    } finally {
+      await scope.close();
+    }
+  });
+
   it("refuses a URL naming a forbidden address without connecting", async () => {
     const before = sim.requests.records.length;
     const result = await http.fetch(`https://${sim.addresses.forbidden}/robots.txt`);
