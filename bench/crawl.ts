@@ -14,7 +14,10 @@
  * (evictFromPageCache), so peak RSS is that of a binary read from disk. Writes
  * bench/results/crawl.json.
  *
- *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--probe-threads 0,2] [--small 1000]
+ *   npm run build && node bench/crawl.ts [--domains 10000] [--concurrency 2,64,256] [--probe-threads 0,2] [--small 1000] [--binary dist/vmcrawl]
+ *
+ * `--binary` runs another build (a copy of an earlier dist/vmcrawl, say) against the same scenario,
+ * to compare two builds in turns on one machine.
  *
  * MALLOC_* and GLIBC_TUNABLES in the bench's environment reach the crawler (e.g. MALLOC_ARENA_MAX=2).
  *
@@ -22,9 +25,9 @@
  * the first `--small` domains of the same scenario, and its efficiency compares like with like.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startFedisimProcess } from "../test/fedisim/process.ts";
 import { generateScenario } from "../test/fedisim/scenario.ts";
@@ -32,15 +35,16 @@ import type { DomainSpec } from "../test/fedisim/spec.ts";
 import { idealSeconds, LATENCY, rateNeeded } from "./support/ideal.ts";
 
 const root = join(import.meta.dirname, "..");
-const binary = join(root, "dist", "vmcrawl");
 const { values } = parseArgs({
-  options: { domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2,64,256" }, "probe-threads": { type: "string", default: "0,2" }, small: { type: "string", default: "1000" }, seed: { type: "string", default: "1" } },
+  options: { binary: { type: "string", default: join(root, "dist", "vmcrawl") }, domains: { type: "string", default: "10000" }, concurrency: { type: "string", default: "2,64,256" }, "probe-threads": { type: "string", default: "0,2" }, small: { type: "string", default: "1000" }, seed: { type: "string", default: "1" } },
 });
 const domains = Number(values.domains);
 const small = Number(values.small);
 const seed = Number(values.seed);
 const concurrencies = values.concurrency.split(",").map(Number);
 const probeThreads = values["probe-threads"].split(",").map(Number);
+const binary = resolve(values.binary);
+if (!existsSync(binary)) throw new Error(`--binary ${values.binary}: no such file (build one with: npm run build)`);
 
 // The same scenario the simulator serves (same generator, seed and latency), for the ideal time.
 const scenario = generateScenario({ domains, seed, latency: LATENCY });
@@ -100,7 +104,7 @@ function evictFromPageCache(file: string): void {
 const allocatorEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES"));
 
 const simDir = mkdtempSync(join(tmpdir(), "vmcrawl-bench-sim-"));
-const sim = await startFedisimProcess({ domains, seed, dir: simDir, latency: LATENCY });
+const sim = await startFedisimProcess({ domains, seed, dir: simDir, latency: LATENCY, certificatesUpfront: true });
 const results: Result[] = [];
 try {
   const allDomains = readFileSync(join(simDir, "domains.txt"), "utf8").trim().split("\n");

@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- --domains N --seed S --out DIR [--port 443] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS]`
+ * `npm run sim -- --domains N --seed S --out DIR [--port 443] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS] [--certificates-upfront]`
  *
  * Starts a simulated fediverse and serves it until interrupted. When ready it writes into DIR:
  * crawler.env (source it to point vmcrawl here), domains.txt, truth.jsonl, hosts, ca.pem.
@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateScenario, startFedisim } from "./index.ts";
 
-const usage = "usage: npm run sim -- --domains N --seed S --out DIR [--port P] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS]";
+const usage = "usage: npm run sim -- --domains N --seed S --out DIR [--port P] [--bind 127.0.0.1] [--latency-median MS] [--latency-p99 MS] [--certificates-upfront]";
 
 function numberOption(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -31,6 +31,7 @@ function parse() {
       bind: { type: "string" },
       "latency-median": { type: "string" },
       "latency-p99": { type: "string" },
+      "certificates-upfront": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -59,10 +60,10 @@ const out = resolve(args.values.out);
 
 const started = performance.now();
 const scenario = generateScenario({ domains, seed, latency: { medianMs, p99Ms } });
-const sim = await startFedisim(scenario, { port, bind: args.values.bind, dir: out, logRequests: false });
+const sim = await startFedisim(scenario, { port, bind: args.values.bind, dir: out, logRequests: false, certificatesUpfront: args.values["certificates-upfront"] });
 sim.writeFiles(out);
 console.log(
-  `fedisim: ${scenario.listed.length} domains (seed ${seed}) on ${sim.addresses.main}:${sim.httpsPort}, DNS ${sim.dns.host}:${sim.dns.port}, ready in ${Math.round(performance.now() - started)} ms`,
+  `fedisim: ${scenario.listed.length} domains (seed ${seed}) on ${sim.addresses.main}:${sim.httpsPort}, DNS ${sim.dns.host}:${sim.dns.port}, ${sim.authorities.issued} certificates issued, ready in ${Math.round(performance.now() - started)} ms`,
 );
 console.log(`fedisim: wrote ${out}/{crawler.env,domains.txt,truth.jsonl,hosts,ca.pem}; Ctrl-C to stop`);
 

@@ -11,6 +11,7 @@ import { CAUSES, ERROR_CLASSES } from "../../src/crawl/outcome.ts";
 import { loadConfig } from "../../src/config.ts";
 import { parseDomain } from "../../src/net/domain.ts";
 import { type ClientProtocol, type SimClient, simClient } from "./client.ts";
+import { certificateGroups } from "./ca.ts";
 import { FAMILIES } from "./families.ts";
 import { type Fedisim, generateScenario, startFedisim } from "./index.ts";
 import type { DomainSpec } from "./spec.ts";
@@ -531,3 +532,36 @@ function dnsOverTcp(port: number, name: string): Promise<Buffer> {
     setTimeout(() => reject(new Error("DNS over TCP timed out")), 2000).unref();
   });
 }
+
+describe("certificates", () => {
+  const scenario = () => generateScenario({ domains: 40, seed: 3, latency: { medianMs: 0 } });
+
+  it("are issued at a domain's first handshake, or all before serving when asked (as real servers have theirs)", async () => {
+    await using lazy = await startFedisim(scenario());
+    expect(lazy.authorities.issued).toBe(0);
+    const lazyClient = simClient(lazy);
+    try {
+      const spec = lazy.scenario.listed.find((s) => s.tls === "ok" && s.family === "mastodon")!;
+      expect((await lazyClient.get(spec.ascii, "/robots.txt", { protocol: "h2" })).status).toBe(200);
+    } finally {
+      await lazyClient.close();
+    }
+    expect(lazy.authorities.issued).toBe(1);
+
+    await using upfront = await startFedisim(scenario(), { certificatesUpfront: true });
+    const served = upfront.scenario.listed.filter((s) => s.tls !== "stall");
+    const groups = certificateGroups(served);
+    const expected = new Set(served.map((s) => `${s.tls} ${groups.get(s.ascii)!.id}`)).size;
+    expect(expected).toBeGreaterThan(5);
+    expect(upfront.authorities.issued).toBe(expected);
+
+    const client = simClient(upfront);
+    try {
+      const spec = served.find((s) => s.tls === "ok" && s.family === "mastodon")!;
+      expect((await client.get(spec.ascii, "/robots.txt", { protocol: "h2" })).status).toBe(200);
+    } finally {
+      await client.close();
+    }
+    expect(upfront.authorities.issued).toBe(expected);
+  });
+});

@@ -36,6 +36,12 @@ export interface FedisimOptions {
   readonly logRequests?: boolean;
   /** Plain file hosts beside the scenario (host → path → body), such as a TLD list: what the crawler reads from outside sources. */
   readonly files?: Readonly<Record<string, Readonly<Record<string, FileReply>>>>;
+  /**
+   * Issue every domain's certificate before serving, as real servers have theirs before a crawler
+   * comes; otherwise each is issued at its first handshake. For benchmarks, where every domain is
+   * visited once and issuing would take the simulator's CPU from the crawler's. @default false
+   */
+  readonly certificatesUpfront?: boolean;
 }
 
 export interface Fedisim extends AsyncDisposable {
@@ -72,6 +78,9 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
   const lookup = (ascii: string) => scenario.byAscii.get(ascii) ?? fileHosts.get(ascii);
   const groups = certificateGroups(scenario.byAscii.values());
   const certificateGroup = (ascii: string) => groups.get(ascii) ?? { id: `single ${ascii}`, names: [ascii] };
+  if (options.certificatesUpfront === true) {
+    for (const spec of scenario.byAscii.values()) if (spec.tls !== "stall") authorities.context(certificateGroup(spec.ascii), spec.tls);
+  }
 
   let dns: DnsServer | undefined;
   let https: HttpsServers | undefined;
