@@ -118,6 +118,48 @@ describe.each([
   });
 });
 
+describe("a crawler short of CPU (stopped for 0.8 s every 2.5 s with SIGSTOP)", () => {
+  let home: string;
+  let run: Run;
+  let stops = 0;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+    let stopper: NodeJS.Timeout | undefined;
+    // A stopped process is what a starved one looks like from inside, only longer: every timer is
+    // overdue and every answer waits in its socket when it runs again. The simulator runs in this
+    // process and keeps answering on time meanwhile.
+    run = await runBinary(["--file", join(dir, "domains.txt")], {
+      env: crawlerEnv(sim, dir, home),
+      cwd: dir,
+      onOutcome: (count, child) => {
+        if (count !== 1) return;
+        stopper = setInterval(() => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill("SIGSTOP");
+          stops++;
+          setTimeout(() => child.kill("SIGCONT"), 800);
+        }, 2500);
+        child.once("close", () => clearInterval(stopper));
+      },
+    });
+    clearInterval(stopper);
+  }, 240_000);
+
+  it("holds new domains back while it cannot time the ones in flight, and says so at the end", () => {
+    expect(stops).toBeGreaterThan(0);
+    expect(run.code).toBe(0);
+    const held = /vmcrawl: .*?(\d+) domains waited to start while the crawler was short of CPU \(its event loop over 500 ms late\)/.exec(run.stderr);
+    expect(held, run.stderr).not.toBeNull();
+    expect(Number(held![1])).toBeGreaterThan(0);
+  });
+
+  it("blames no server for its own pauses: the store ends exactly at the ground truth", () => {
+    expect(finishedDomains(run.stdout).length).toBe(DOMAINS);
+    expectGroundTruth(home);
+  });
+});
+
 describe.each([
   ["SIGINT", "SIGINT" as const, "0"],
   ["SIGINT, probing in 2 worker threads", "SIGINT" as const, "2"],
