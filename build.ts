@@ -63,6 +63,17 @@ const minify = process.env.VMCRAWL_BUILD_MINIFY !== "0";
  */
 const V8_FLAGS = ["--max-semi-space-size=4", "--max-old-space-size=256", "--heap-growing-percent=60"];
 
+/** What the shipped bundle must not hold. */
+function checkShippedBundle(code: string): void {
+  // Inside an SEA with the code cache, import() of a file cannot work; every import must be bundled.
+  const dynamicImports = code.match(/\bimport\((?!["']node:)[^)]*\)/g) ?? [];
+  if (dynamicImports.length > 0) throw new Error(`the bundle still has dynamic imports: ${dynamicImports.slice(0, 3).join(", ")}`);
+  // One character outside ASCII makes V8 hold the whole source as UTF-16, twice its size in memory
+  // for the life of the process; esbuild escapes them everywhere but in String.raw templates.
+  const wide = /[^\x00-\x7f]/.exec(code);
+  if (wide !== null) throw new Error(`the bundle has a character outside ASCII (${JSON.stringify(code.slice(Math.max(0, wide.index - 40), wide.index + 10))}): write it as an escape or HTML entity`);
+}
+
 async function main(): Promise<void> {
   if (!process.version.startsWith("v24.")) {
     throw new Error(`build.ts must run on the pinned Node 24 (got ${process.version}); use: npm run build`);
@@ -102,17 +113,9 @@ async function main(): Promise<void> {
   });
   console.log(`build: bundle ${kib(bundle)} KiB, of which the probe worker ${Math.round(workerSource.length / 1024)} KiB (${Math.round(performance.now() - started)} ms)`);
 
-  const code = readFileSync(bundle, "utf8");
-  // Inside an SEA with the code cache, import() of a file cannot work; every import must be bundled.
   // Unminified (a profiling build), comments stay, and they name types with import("...") and hold
-  // text outside ASCII: the two checks below are for the minified build, the one that ships.
-  const scanned = minify ? code : "";
-  const dynamicImports = scanned.match(/\bimport\((?!["']node:)[^)]*\)/g) ?? [];
-  if (dynamicImports.length > 0) throw new Error(`the bundle still has dynamic imports: ${dynamicImports.slice(0, 3).join(", ")}`);
-  // One character outside ASCII makes V8 hold the whole source as UTF-16, twice its size in memory
-  // for the life of the process; esbuild escapes them everywhere but in String.raw templates.
-  const wide = /[^\x00-\x7f]/.exec(scanned);
-  if (wide !== null) throw new Error(`the bundle has a character outside ASCII (${JSON.stringify(scanned.slice(Math.max(0, wide.index - 40), wide.index + 10))}): write it as an escape or HTML entity`);
+  // text outside ASCII: the checks are for the minified build, the one that ships.
+  if (minify) checkShippedBundle(readFileSync(bundle, "utf8"));
 
   const addon = require.resolve("better-sqlite3/package.json").replace(/package\.json$/, `prebuilds/${process.platform}-${process.arch}.node`);
   const seaConfig = join(dist, "sea-config.json");
