@@ -13,7 +13,7 @@
  */
 import { deadline } from "../net/deadline.ts";
 import type { Failure } from "../net/failure.ts";
-import type { Attempt, FetchResult, HttpClient } from "../net/http.ts";
+import { type Attempt, type FetchResult, type HttpClient, MAX_URL_LENGTH } from "../net/http.ts";
 import type { DomainName } from "../net/domain.ts";
 import { isAllowed, type RobotsRule } from "../net/robots.ts";
 import { fetchRobotsRules } from "./robots-rules.ts";
@@ -62,6 +62,12 @@ interface ErrorStop {
   readonly hard?: boolean;
 }
 type Stop = ErrorStop | { readonly stop: "matrix" };
+
+/**
+ * NodeInfo, host-meta, webfinger and the instance API answer in a few KiB; a mebibyte leaves room
+ * for the largest real ones while keeping a hostile one from costing the memory of a peer list.
+ */
+export const SMALL_ANSWER_BYTES = 1024 * 1024;
 
 
 export async function probe(domain: DomainName, deps: ProbeDeps): Promise<ProbeOutcome> {
@@ -254,6 +260,7 @@ class ProbeRun {
   private async get(endpoint: Endpoint, url: string, accept?: string): Promise<Extract<FetchResult, { ok: true }> | ErrorStop> {
     const result = await this.deps.http.fetch(url, {
       signal: this.deadline,
+      endpointBytes: SMALL_ANSWER_BYTES,
       ...(accept === undefined ? {} : { accept }),
       beforeRequest: (hop) => this.allowedByRobots(hop),
     });
@@ -305,8 +312,9 @@ class ProbeRun {
   }
 }
 
-/** A NodeInfo href as an https URL: http upgraded, doubled slashes collapsed; anything else refused. */
+/** A NodeInfo href as an https URL: http upgraded, doubled slashes collapsed; anything else (or longer than we request) refused. */
 function documentUrl(href: string): string | undefined {
+  if (href.length > MAX_URL_LENGTH) return undefined;
   try {
     const url = new URL(href);
     if (url.protocol === "http:") {

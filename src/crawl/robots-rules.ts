@@ -7,7 +7,7 @@
  */
 import type { Attempt, HttpClient } from "../net/http.ts";
 import type { Failure } from "../net/failure.ts";
-import { parseRobots, type RobotsRule, rulesFor } from "../net/robots.ts";
+import { parseRobots, ROBOTS_READ_LIMIT, type RobotsRule, rulesFor } from "../net/robots.ts";
 import { HARD_FAIL_STATUSES, httpClass } from "./outcome.ts";
 
 export type RobotsAnswer = { readonly ok: true; readonly rules: readonly RobotsRule[] } | { readonly ok: false; readonly failure: Failure };
@@ -21,7 +21,14 @@ export async function fetchRobotsRules(
   host: string,
   options: { readonly signal?: AbortSignal; readonly token: string; readonly onAttempts?: (attempts: readonly Attempt[]) => void },
 ): Promise<RobotsAnswer> {
-  const result = await http.fetch(`https://${host}/robots.txt`, { ...(options.signal ? { signal: options.signal } : {}), accept: "text/plain, */*;q=0.1", maxRedirects: ROBOTS_REDIRECTS });
+  const result = await http.fetch(`https://${host}/robots.txt`, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    accept: "text/plain, */*;q=0.1",
+    maxRedirects: ROBOTS_REDIRECTS,
+    // RFC 9309 §2.5: what is read is parsed; a larger file is no reason to give up on the server.
+    endpointBytes: ROBOTS_READ_LIMIT,
+    truncate: true,
+  });
   options.onAttempts?.(result.attempts);
   if (!result.ok) {
     // Too many redirects: RFC 9309 lets us treat robots.txt as unavailable, which allows everything.

@@ -67,6 +67,10 @@ export interface FetchOptions {
   readonly beforeRequest?: (url: URL) => Promise<Failure | undefined>;
   /** This request's limit on decoded body bytes. @default the client's maxResponseBytes */
   readonly maxBytes?: number;
+  /** A smaller limit fitting the endpoint's answers: the lower of it and maxBytes applies. */
+  readonly endpointBytes?: number;
+  /** Past the limit, keep the bytes up to it and stop reading (robots.txt) instead of failing with SIZE. */
+  readonly truncate?: boolean;
   /** This request's time limit, connect to last byte. @default the client's timeoutMs */
   readonly timeoutMs?: number;
   /**
@@ -92,6 +96,11 @@ export class BodyRejected extends Error {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/**
+ * The longest URL the crawler requests: a redirect (or a NodeInfo link) to a longer one is refused,
+ * so every path that robots.txt rules are matched against has a bound.
+ */
+export const MAX_URL_LENGTH = 2048;
 /** The TLS every connection offers (bench/floor.ts measures the same handshake). */
 export const CLIENT_TLS = {
   minVersion: "TLSv1.2",
@@ -210,6 +219,9 @@ export class HttpClient {
       } catch {
         return { ok: false, failure: { errorClass: "HTTP3XX", cause: String(result.status), reason: `redirect to an invalid URL: ${result.headers.location.slice(0, 200)}` }, attempts };
       }
+      if (next.href.length > MAX_URL_LENGTH) {
+        return { ok: false, failure: { errorClass: "HTTP3XX", cause: "REDIRECT", reason: `redirect to a URL longer than ${MAX_URL_LENGTH} characters (${next.href.slice(0, 120)}…)` }, attempts };
+      }
       if (next.protocol !== "https:") {
         return { ok: false, failure: { errorClass: "HTTP3XX", cause: "INSECURE_REDIRECT", reason: `redirect away from HTTPS to ${next.href.slice(0, 200)}` }, attempts };
       }
@@ -239,7 +251,8 @@ export class HttpClient {
     const started = performance.now();
     const release = await this.limit.acquire(url.hostname);
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const maxBytes = options.maxBytes ?? this.options.maxResponseBytes;
+    const maxBytes = Math.min(options.maxBytes ?? this.options.maxResponseBytes, options.endpointBytes ?? Number.POSITIVE_INFINITY);
+    const truncate = options.truncate === true;
     const limit = deadline(timeoutMs, options.signal);
     const signal = limit.signal;
     let status: number | undefined;
@@ -262,11 +275,11 @@ export class HttpClient {
       const headers = flatHeaders(res.headers);
       const declared = Number(headers["content-length"]);
       const encoding = (headers["content-encoding"] ?? "identity").trim().toLowerCase();
-      if ((encoding === "identity" || encoding === "") && declared > maxBytes) {
+      if ((encoding === "identity" || encoding === "") && declared > maxBytes && !truncate) {
         res.body.destroy();
         throw new NetError("VMCRAWL_SIZE", `response of ${declared} bytes is over the ${maxBytes}-byte limit`);
       }
-      const body = REDIRECTS.has(status) ? await discard(res.body) : await readLimited(res.body, DECODERS[encoding], maxBytes, signal, options.sink?.({ status, headers }));
+      const body = REDIRECTS.has(status) ? await discard(res.body) : await readLimited(res.body, DECODERS[encoding], { limit: maxBytes, truncate }, signal, options.sink?.({ status, headers }));
       const attempt = { url: url.href, protocol: this.protocolOf(url, http1), status, ms: Math.round(performance.now() - started) };
       return { result: { ok: true, status, headers, body, url, attempts: [] }, attempt };
     } catch (err) {
@@ -376,30 +389,46 @@ export class HttpClient {
   }
 }
 
-/** Reads a body to the end, decoded, failing past `limit` decoded bytes; into `sink` when given, else collected. */
-async function readLimited(body: NodeJS.ReadableStream, decoder: Decoder | undefined, limit: number, signal: AbortSignal, sink?: (chunk: Buffer) => void): Promise<Buffer> {
+interface BodyLimit {
+  /** Decoded bytes. */
+  readonly limit: number;
+  /** Keep the first `limit` bytes and stop, instead of failing. */
+  readonly truncate: boolean;
+}
+
+/** Reads a body to the end, decoded, failing (or stopping, when truncating) past the limit; into `sink` when given, else collected. */
+async function readLimited(body: NodeJS.ReadableStream, decoder: Decoder | undefined, { limit, truncate }: BodyLimit, signal: AbortSignal, sink?: (chunk: Buffer) => void): Promise<Buffer> {
   const source = body as unknown as AsyncIterable<Buffer>;
-  if (decoder === undefined) return read(source, limit, sink, body);
-  if (sink === undefined) return decodeWhole(await read(source, compressedLimit(limit), undefined, body, limit), decoder, limit);
+  if (decoder === undefined) return read(source, { limit, truncate }, sink, body);
+  // A whole compressed body decodes in one call, but only to a failure past the limit: cutting it needs the stream.
+  if (sink === undefined && !truncate) return decodeWhole(await read(source, { limit: compressedLimit(limit), truncate }, undefined, body, limit), decoder, limit);
   // The decoder is read directly below; pipeline only carries errors and teardown between the two.
   const decoded = decoder.stream();
   pipeline(body, decoded, { signal }).catch(() => {});
-  return read(decoded as unknown as AsyncIterable<Buffer>, limit, sink, body);
+  return read(decoded as unknown as AsyncIterable<Buffer>, { limit, truncate }, sink, body);
 }
 
 /**
- * Reads `source` to the end, failing past `limit` bytes (and then destroying `body`); into `sink`
- * when given, else collected. The failure names the decoded limit, `stated`.
+ * Reads `source` to the end, failing past the limit (and then destroying `body`), or, when
+ * truncating, keeping the bytes up to it and destroying `body`; into `sink` when given, else
+ * collected. The failure names the decoded limit, `stated`.
  */
-async function read(source: AsyncIterable<Buffer>, limit: number, sink: ((chunk: Buffer) => void) | undefined, body: NodeJS.ReadableStream, stated = limit): Promise<Buffer> {
+async function read(source: AsyncIterable<Buffer>, { limit, truncate }: BodyLimit, sink: ((chunk: Buffer) => void) | undefined, body: NodeJS.ReadableStream, stated = limit): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of source) {
+    for await (let chunk of source) {
+      if (size + chunk.length > limit) {
+        if (!truncate) throw new NetError("VMCRAWL_SIZE", `response body is over the ${stated}-byte limit`);
+        chunk = chunk.subarray(0, limit - size);
+      }
       size += chunk.length;
-      if (size > limit) throw new NetError("VMCRAWL_SIZE", `response body is over the ${stated}-byte limit`);
       if (sink === undefined) chunks.push(chunk);
       else sink(chunk);
+      if (size === limit && truncate) {
+        (body as { destroy?: () => void }).destroy?.();
+        break;
+      }
     }
   } catch (err) {
     (body as { destroy?: () => void }).destroy?.();
