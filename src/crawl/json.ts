@@ -2,22 +2,36 @@
  * JSON as fediverse servers send it: a byte order mark, trailing commas, or
  * trailing garbage after a complete value are forgiven; anything else is
  * invalid. Truncated documents stay invalid (no value is ever completed).
+ *
+ * Bounded by construction: the forgiving rewrites run only on small bodies,
+ * each is one pass that copies slices (never a character at a time), and a
+ * document nested deeper than any real answer is refused before it is built
+ * (JSON.parse copes, but every recursive reader after it would not).
  */
 
 export type JsonParse = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly cause: "EMPTY" | "INVALID"; readonly reason: string };
 
+/** Bodies larger than this get the plain parser only: a valid large answer parses, an invalid one fails as it is. */
+export const FORGIVING_LIMIT = 256 * 1024;
+/** Real answers nest a handful of levels; NodeInfo's deepest is four. */
+export const MAX_DEPTH = 64;
+
 export function parseLenientJson(input: string | Buffer): JsonParse {
   const text = (typeof input === "string" ? input : input.toString("utf8")).replace(/^\uFEFF/, "").trim();
   if (text === "") return { ok: false, cause: "EMPTY", reason: "the body is empty" };
-  // Nearly every body is plain JSON: the forgiving rewrites (each a pass over the text) run only when it is not.
-  const attempts: (() => string | undefined)[] = [
-    () => text,
-    () => withoutTrailingCommas(text),
-    () => {
-      const end = endOfFirstValue(text);
-      return end !== undefined && end < text.length ? withoutTrailingCommas(text.slice(0, end)) : undefined;
-    },
-  ];
+  const depth = deepestNesting(text);
+  if (depth > MAX_DEPTH) return { ok: false, cause: "INVALID", reason: `invalid JSON: nested deeper than ${MAX_DEPTH} levels` };
+  // Nearly every body is plain JSON: the forgiving rewrites run only when it is not, and only on small bodies.
+  const attempts: (() => string | undefined)[] = [() => text];
+  if (text.length <= FORGIVING_LIMIT) {
+    attempts.push(
+      () => withoutTrailingCommas(text),
+      () => {
+        const end = endOfFirstValue(text);
+        return end !== undefined && end < text.length ? withoutTrailingCommas(text.slice(0, end)) : undefined;
+      },
+    );
+  }
   let firstError = "";
   for (const attempt of attempts) {
     const candidate = attempt();
@@ -28,30 +42,35 @@ export function parseLenientJson(input: string | Buffer): JsonParse {
       firstError ||= (err as Error).message;
     }
   }
-  return { ok: false, cause: "INVALID", reason: `invalid JSON: ${firstError.slice(0, 160)}` };
+  const forgiven = text.length <= FORGIVING_LIMIT ? "" : ` (a body over ${FORGIVING_LIMIT} bytes is not forgiven trailing commas or garbage)`;
+  return { ok: false, cause: "INVALID", reason: `invalid JSON: ${firstError.slice(0, 160)}${forgiven}` };
 }
 
-/** Removes commas that directly precede `}` or `]`, outside strings. */
+/** Removes commas that directly precede `}` or `]`, outside strings: one pass, copying the runs between them. */
 function withoutTrailingCommas(text: string): string {
-  let out = "";
+  const kept: string[] = [];
+  let from = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charCodeAt(i);
     if (inString) {
-      out += c;
-      if (c === "\\") out += text[++i] ?? "";
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    if (c === ",") {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === COMMA) {
       let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
-      if (text[j] === "}" || text[j] === "]") continue;
+      while (j < text.length && isJsonSpace(text.charCodeAt(j))) j++;
+      const next = text.charCodeAt(j);
+      if (next === CLOSE_BRACE || next === CLOSE_BRACKET) {
+        kept.push(text.slice(from, i));
+        from = i + 1;
+      }
+      // The spaces just looked at hold no comma: go on after them.
+      i = j - 1;
     }
-    out += c;
   }
-  return out;
+  kept.push(text.slice(from));
+  return kept.join("");
 }
 
 /** Index just past the first complete object or array, or undefined if it never closes. */
@@ -60,16 +79,46 @@ function endOfFirstValue(text: string): number | undefined {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
+    const c = text.charCodeAt(i);
     if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return i + 1;
     }
   }
   return undefined;
+}
+
+/** The deepest nesting of objects and arrays outside strings, stopping as soon as it passes MAX_DEPTH. */
+function deepestNesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > deepest && (deepest = depth) > MAX_DEPTH) return deepest;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  }
+  return deepest;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

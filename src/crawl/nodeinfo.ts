@@ -10,6 +10,8 @@ export type WellKnown =
   | { readonly kind: "link"; readonly href: string; readonly schema: string | undefined }
   | { readonly kind: "unusable"; readonly cause: "NO_LINKS" | "INVALID"; readonly reason: string };
 
+/** Links looked at in a well-known answer: real ones offer one per schema version. */
+const MAX_LINKS = 64;
 const SCHEMA = /nodeinfo\.diaspora\.software\/ns\/schema\/(\d+(?:\.\d+)*)/i;
 
 export function readWellKnown(value: unknown): WellKnown {
@@ -21,11 +23,11 @@ export function readWellKnown(value: unknown): WellKnown {
   if (isObject(links)) links = [links];
   if (!Array.isArray(links) || links.length === 0) return { kind: "unusable", cause: "NO_LINKS", reason: "the NodeInfo answer has no links" };
   const candidates: { href: string; schema: string | undefined }[] = [];
-  for (const link of links) {
+  for (const link of links.slice(0, MAX_LINKS)) {
     if (!isObject(link)) continue;
     const href = link.href ?? link.Href;
     if (typeof href !== "string" || href.trim() === "") continue;
-    const rel = `${String(link.rel ?? link.Rel ?? "")} ${String(link.type ?? "")}`;
+    const rel = `${textOf(link.rel ?? link.Rel)} ${textOf(link.type)}`;
     const schema = SCHEMA.exec(rel)?.[1];
     if (schema !== undefined || href.includes("/nodeinfo/")) candidates.push({ href: href.trim(), schema });
   }
@@ -34,6 +36,12 @@ export function readWellKnown(value: unknown): WellKnown {
   candidates.sort((a, b) => compareSchema(b.schema, a.schema));
   const best = candidates[0]!;
   return { kind: "link", href: best.href, schema: best.schema };
+}
+
+/** A link field as text to look for the schema in (a string, or a short list of them), only as much as a schema URL needs. */
+function textOf(value: unknown): string {
+  if (Array.isArray(value)) return value.slice(0, 4).map((item) => (typeof item === "string" ? item.slice(0, 256) : "")).join(" ");
+  return typeof value === "string" ? value.slice(0, 256) : "";
 }
 
 function compareSchema(a: string | undefined, b: string | undefined): number {
@@ -66,26 +74,33 @@ export type Users =
   | { readonly ok: true; readonly total: number; readonly activeMonth: number }
   | { readonly ok: false; readonly cause: "NO_USAGE" | "USERS"; readonly reason: string };
 
-/** Total and monthly active users, validated: non-negative integers, monthly ≤ total (DESIGN §6). */
+/** Total and monthly active users, validated: whole numbers from 0 to MAX_COUNT, monthly ≤ total (DESIGN §6). */
 export function readUsers(document: Record<string, unknown>): Users {
   const usage = document.usage;
   if (!isObject(usage)) return { ok: false, cause: "NO_USAGE", reason: "NodeInfo has no usage data" };
   const users = usage.users ?? usage.user;
   if (!isObject(users)) return { ok: false, cause: "NO_USAGE", reason: "NodeInfo has no user counts" };
   const { total, activeMonth } = users;
-  if (!isCount(total)) return { ok: false, cause: "USERS", reason: `total users is ${describe(total)}, not a non-negative whole number` };
-  if (!isCount(activeMonth)) return { ok: false, cause: "USERS", reason: `monthly active users is ${describe(activeMonth)}, not a non-negative whole number` };
+  if (!isCount(total)) return { ok: false, cause: "USERS", reason: `total users is ${describe(total)}, not a whole number from 0 to ${MAX_COUNT}` };
+  if (!isCount(activeMonth)) return { ok: false, cause: "USERS", reason: `monthly active users is ${describe(activeMonth)}, not a whole number from 0 to ${MAX_COUNT}` };
   if (activeMonth > total) return { ok: false, cause: "USERS", reason: `monthly active users (${activeMonth}) exceed total users (${total})` };
   return { ok: true, total, activeMonth };
 }
 
+/** The largest count stored: PostgreSQL's `int`. A server claiming more is no more plausible than one claiming -1. */
+export const MAX_COUNT = 2_147_483_647;
+
 function isCount(value: unknown): value is number {
-  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_COUNT;
 }
 
+/** A value for a reason: scalars as written (cut short), objects by kind only, never serialised whole. */
 function describe(value: unknown): string {
   if (value === undefined) return "missing";
-  return JSON.stringify(value)?.slice(0, 40) ?? String(value);
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object" && value !== null) return "an object";
+  return String(value).slice(0, 40);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

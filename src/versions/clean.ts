@@ -28,7 +28,11 @@ export type CleanVersion = { readonly ok: true; readonly version: string } | { r
 const PRERELEASE = /^(alpha|beta|rc)\.?(\d+)?(?:\..*)?$/;
 const NIGHTLY = /^(\d+)\.(\d+)\.(\d+)-nightly[.-]?(\d{4})-?(\d{2})-?(\d{2})(-security)?$/;
 
+/** The longest version read, as semver's own limit: a real one, fork tags and all, is a few dozen characters. */
+export const MAX_VERSION_LENGTH = 256;
+
 export function cleanVersion(reported: string, context: VersionContext): CleanVersion {
+  if (reported.length > MAX_VERSION_LENGTH) return { ok: false, reason: `the version is ${reported.length} characters long, more than ${MAX_VERSION_LENGTH}` };
   let text = reported.trim();
   if (text === "") return { ok: false, reason: "the version is empty" };
   text = text.replace(/^v(?=\d)/i, "");

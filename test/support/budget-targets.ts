@@ -1,0 +1,33 @@
+/**
+ * What the adversarial tests run inside a budgeted worker (test/support/budget.ts): each parser of
+ * server text as the probe calls it, from the raw text to the answer it uses.
+ */
+import { parseLenientJson } from "../../src/crawl/json.ts";
+import { readSoftware, readUsers, readWellKnown } from "../../src/crawl/nodeinfo.ts";
+import { isAllowed, parseRobots, rulesFor } from "../../src/net/robots.ts";
+import { cleanVersion } from "../../src/versions/clean.ts";
+
+/** robots.txt as the probe uses it: parsed once, then every path a probe fetches checked. */
+export function robotsVerdicts(text: string, token: string, paths: readonly string[]): boolean[] {
+  const rules = rulesFor(parseRobots(text), token);
+  return paths.map((path) => isAllowed(rules, path));
+}
+
+/** A JSON answer as the probe reads it, reduced to what the test needs back (a parsed value may be large). */
+export function jsonVerdict(text: string): { ok: boolean; cause?: string } {
+  const parsed = parseLenientJson(text);
+  return parsed.ok ? { ok: true } : { ok: false, cause: parsed.cause };
+}
+
+/** A NodeInfo answer read as the probe reads the well-known answer and then the document. */
+export function nodeinfoVerdict(text: string): string {
+  const parsed = parseLenientJson(text);
+  if (!parsed.ok) return `JSON/${parsed.cause}`;
+  const known = readWellKnown(parsed.value);
+  if (known.kind !== "document") return known.kind;
+  const software = readSoftware(known.document);
+  const users = readUsers(known.document);
+  if (!users.ok) return `JSON/${users.cause}`;
+  const version = cleanVersion(software.version ?? "", { nightly: [] });
+  return version.ok ? `${software.name} ${version.version}` : "JSON/VERSION";
+}
