@@ -14,6 +14,7 @@ import { domainListArg } from "../crawl/selection.ts";
 import { UsageError } from "../errors.ts";
 import { parseDomain, type DomainName } from "../net/domain.ts";
 import { createHttpClient } from "../net/index.ts";
+import { sanitizeOutcome } from "../store/sanitize.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
 import { printable } from "../text.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
@@ -41,7 +42,11 @@ export default defineCommand({
     const lag = new LagMonitor();
     const gate = crawlGate(config.crawl.maxThreads, () => lag.lagMs);
     try {
-      const emit = (outcome: ProbeOutcome) => println(runtime, context.args.json ? JSON.stringify(outcomeJson(outcome)) : renderOutcome(outcome));
+      // What a crawl would store: the outcome after the sanitize boundary.
+      const emit = (probed: ProbeOutcome) => {
+        const outcome = sanitizeOutcome(probed);
+        println(runtime, context.args.json ? JSON.stringify(outcomeJson(outcome)) : renderOutcome(outcome));
+      };
       await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, gate, async (domain) => {
         emit(await probe(domain, { http, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN }));
       });

@@ -7,6 +7,7 @@
 import type postgres from "postgres";
 import { transaction, type TxSql } from "./postgres-tx.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
+import { sanitizeStaged } from "./sanitize.ts";
 import type { StagedChange } from "./sqlite-crawl.ts";
 
 export interface StagedEntry {
@@ -36,7 +37,8 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
       INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0)
       ON CONFLICT (node_id) DO UPDATE SET node_id = EXCLUDED.node_id RETURNING last_seq`;
     const before = Number(receipt!.last_seq);
-    const fresh = entries.filter((e) => e.seq > before);
+    // Through the sanitize boundary again: an outbox staged by an older build may hold anything.
+    const fresh = entries.filter((e) => e.seq > before).map((e) => ({ seq: e.seq, change: sanitizeStaged(e.change) }));
     if (fresh.length === 0) return { applied: 0, lastSeq: before };
 
     const newDomains = new Set<string>();

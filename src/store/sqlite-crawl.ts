@@ -3,6 +3,7 @@
  * selects (in keyset pages, so no list is ever held whole), new domains in,
  * outcomes out in one transaction per batch, daily statistics.
  */
+import { domainToASCII } from "node:url";
 import type Database from "better-sqlite3";
 import type { ProbeOutcome } from "../crawl/probe.ts";
 import { delayHours, nextCrawlAt, type ScheduleOptions } from "../crawl/schedule.ts";
@@ -11,7 +12,8 @@ import type { DailyStatistics } from "../stats/daily.ts";
 import { type GuardVerdict, guardDay } from "../stats/guard.ts";
 import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "../stats/record.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
-import { isListed } from "../net/domain.ts";
+import { isListedAs } from "../net/domain.ts";
+import { sanitizeOutcome } from "./sanitize.ts";
 
 export interface Selection {
   /** Which table the candidates come from. */
@@ -162,7 +164,7 @@ export class SqliteCrawlStore {
   }
 
   /**
-   * Writes a batch of outcomes in one transaction: the error state machine on raw_domains,
+   * Writes a batch of outcomes in one transaction, each through the sanitize boundary first: the error state machine on raw_domains,
    * publication on mastodon_domains (newer data only), failures appended to error_log, and the
    * canonical domain of an alias added so it is crawled in its own right. All or nothing.
    */
@@ -192,7 +194,9 @@ export class SqliteCrawlStore {
     const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('outcome', ?)");
 
     this.db.transaction(() => {
-      for (const { outcome, at, worker } of batch) {
+      for (const recorded of batch) {
+        const { at, worker } = recorded;
+        const outcome = sanitizeOutcome(recorded.outcome);
         const domain = outcome.domain;
         const step = transition(previous.get(domain) as ErrorState | undefined, outcome, options.errorBuffer);
         const raw = { ...step.raw, nextCrawlAt: nextCrawlAt(at, delayHours(outcome, step.raw.errorCount, options.schedule), options.random) };
@@ -208,7 +212,7 @@ export class SqliteCrawlStore {
         if (error !== undefined && outcome.kind === "error") {
           logError.run(at, domain, error.message, worker, outcome.error_class, outcome.endpoint, outcome.cause);
         }
-        const addDomainName = outcome.kind === "alias" && !isListed(outcome.canonical, options.hardDni) ? outcome.canonical : undefined;
+        const addDomainName = outcome.kind === "alias" && !isListedAs([outcome.canonical, domainToASCII(outcome.canonical)], options.hardDni) ? outcome.canonical : undefined;
         if (addDomainName !== undefined) addDomain.run(addDomainName);
         if (options.stage) {
           const change: StagedChange = { kind: "outcome", domain, at, seconds, raw, publication: step.publication, ...(error ? { error } : {}), ...(addDomainName ? { addDomain: addDomainName } : {}) };

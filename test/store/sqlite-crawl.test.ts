@@ -7,6 +7,7 @@ import { crawlModes } from "../../src/crawl/modes.ts";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
 import { selectionSource, versionFilter } from "../../src/crawl/sources.ts";
 import { MENU_CLASSES, selectionFor } from "../../src/store/selection.ts";
+import { TEXT_CAPS } from "../../src/store/sanitize.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 
 let store: SqliteStore;
@@ -215,6 +216,19 @@ describe("recordOutcomes: the state machine, persisted", () => {
       publication: { action: "keep" },
       error: { message: "failed: NXDOMAIN", worker: "node-a:1" },
     });
+  });
+
+  it("stores and stages a server's text only through the sanitize boundary", () => {
+    const poisoned = { ...success("4.5.6", 10), full_version: `4.5.6\u0000${"x".repeat(1000)}` } as ProbeOutcome;
+    store.crawl.recordOutcomes([{ outcome: poisoned, at: at(1), worker: "w" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
+    const stored = store.db.prepare("SELECT full_version FROM mastodon_domains WHERE domain = 'x.example'").pluck().get() as string;
+    expect(stored).toBe(`4.5.6${"x".repeat(TEXT_CAPS.fullVersion - 5)}`);
+    record({ ...failure("JSON", "INVALID"), reason: `invalid JSON: "\u0000${"{".repeat(1000)}` } as ProbeOutcome, 2);
+    const logged = errors().at(-1) as { error: string };
+    expect(logged.error).not.toContain("\u0000");
+    expect(logged.error).toHaveLength(TEXT_CAPS.reason);
+    const staged = JSON.parse(store.db.prepare("SELECT payload FROM outbox WHERE kind = 'outcome'").pluck().get() as string);
+    expect(staged.publication.fullVersion).toBe(stored);
   });
 
   it("stages nothing outside fleet mode", () => {
