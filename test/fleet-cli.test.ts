@@ -101,6 +101,53 @@ describe.skipIf(server === null)("vmcrawl control and sync (fleet)", () => {
   });
 });
 
+describe.skipIf(server === null)("vmcrawl sync and the quarantine (fleet)", () => {
+  it("quarantines what PostgreSQL refuses, pushes the rest, lists it under --status, and retries or drops it on request", async () => {
+    const pg = await freshDatabase(server!, "quarantine");
+    const home = tempHome();
+    await stage(home, ["a.example"]);
+    // An outcome staged by a build that let a count past PostgreSQL's int through.
+    const store = new SqliteStore(join(home, ".local/share/vmcrawl/vmcrawl.db"), { cacheDir: join(home, ".cache") });
+    const poison = {
+      kind: "outcome",
+      domain: "big.example",
+      at: "2026-11-20T10:00:00.000Z",
+      seconds: 0.2,
+      raw: { errorType: null, errorEndpoint: null, errorReason: null, errorCount: 0, terminalType: null, nodeinfo: null, aliasOf: null, nextCrawlAt: "2026-11-20T11:00:00.000Z" },
+      publication: { action: "publish", software: "mastodon", version: "4.5.2", fullVersion: "4.5.2", mau: 2 ** 31 },
+    };
+    store.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('outcome', ?)").run(JSON.stringify(poison));
+    await store.close();
+    await stage(home, ["b.example"]);
+
+    const first = await cli(["sync"], { home, env: fleetEnv(pg) });
+    expect(first.code).toBe(1);
+    expect(first.stdout).toBe(`Pushed 2 staged changes to PostgreSQL 127.0.0.1:${pg.port}/${pg.database}.\n`);
+    expect(first.stderr).toMatch(/^vmcrawl: sync: PostgreSQL refused staged change #2 \(outcome for big\.example\): 22003: .*; quarantined/m);
+    expect(first.stderr).toMatch(/^vmcrawl: 1 staged change that PostgreSQL refused is quarantined in .*vmcrawl\.db: see vmcrawl sync --status$/m);
+    const status = await cli(["sync", "--status"], { home, env: fleetEnv(pg) });
+    expect(status.stdout).toMatch(/^backlog: +0 staged changes$/m);
+    expect(status.stdout).toMatch(/^quarantined: +1 staged change PostgreSQL refused \(retry: vmcrawl sync --retry-quarantined; delete: vmcrawl sync --drop-quarantined\)$/m);
+    expect(status.stdout).toMatch(/^ {2}#2 outcome big\.example, staged \d{4}-.*, quarantined \d{4}-.*: 22003: /m);
+    const sql = postgres({ host: pg.host, port: pg.port, username: server!.user, password: server!.password, database: pg.database, onnotice: () => {} });
+    try {
+      expect((await sql`SELECT domain FROM raw_domains ORDER BY domain`).map((r) => r.domain)).toEqual(["a.example", "b.example"]);
+    } finally {
+      await sql.end();
+    }
+
+    const retried = await cli(["sync", "--retry-quarantined"], { home, env: fleetEnv(pg) });
+    expect(retried.code).toBe(1);
+    expect(retried.stdout).toMatch(/^Staged 1 quarantined change again\.\nPushed 0 staged changes/);
+    expect(retried.stderr).toMatch(/refused staged change #4 \(outcome for big\.example\)/);
+    expect((await cli(["sync", "--drop-quarantined"], { home, env: fleetEnv(pg) })).stdout).toBe("Deleted 1 quarantined change.\n");
+    const clean = await cli(["sync"], { home, env: fleetEnv(pg) });
+    expect(clean.code).toBe(0);
+    expect((await cli(["sync", "--status"], { home, env: fleetEnv(pg) })).stdout).toMatch(/^quarantined: +none$/m);
+    expect((await cli(["sync", "--status", "--drop-quarantined"], { home, env: fleetEnv(pg) })).code).toBe(2);
+  });
+});
+
 describe.skipIf(server === null || sshdPath === null)("vmcrawl sync through an SSH host with an unexpected key", () => {
   let sshd: SshServer;
   beforeAll(async () => {

@@ -97,7 +97,9 @@ export async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn:
   try {
     await fleet.syncer.pushAll();
     const recorded = await recordFleetStatistics(fleet.pg, maxDropPercent);
-    warn(`all results are in PostgreSQL${recorded === undefined ? "" : `; ${recorded}`}`);
+    const quarantined = store.staging.quarantinedCount();
+    const refused = quarantined === 0 ? "" : ` except ${quarantined} that PostgreSQL refused (quarantined: vmcrawl sync --status)`;
+    warn(`all results are in PostgreSQL${refused}${recorded === undefined ? "" : `; ${recorded}`}`);
   } catch (err) {
     const left = store.staging.backlog();
     warn(`${left.entries} results stay staged in ${store.location} (PostgreSQL: ${describe(err)}); vmcrawl sync, the daemon or the next run pushes them`);

@@ -1,19 +1,25 @@
-/** `vmcrawl sync [--status]`: push results staged in local SQLite to PostgreSQL now, or show the backlog. */
+/**
+ * `vmcrawl sync [--status | --retry-quarantined | --drop-quarantined]`: push results staged in local
+ * SQLite to PostgreSQL now, show the backlog and the quarantine, or act on the quarantine.
+ */
 import { defineCommand } from "citty";
-import { VmcrawlError } from "../errors.ts";
+import { UsageError, VmcrawlError } from "../errors.ts";
 import { connectPostgres, describeStorage } from "../store/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
+import type { QuarantinedEntry } from "../store/sqlite-staging.ts";
 import { describe, Syncer } from "../store/sync.ts";
-import { count } from "../text.ts";
+import { count, printable } from "../text.ts";
 import { println, runtimeOf } from "./_shared.ts";
 
 export default defineCommand({
   meta: {
     name: "sync",
-    description: "Push results staged in local SQLite to PostgreSQL now; exits 1 if anything is left",
+    description: "Push results staged in local SQLite to PostgreSQL now; exits 1 if anything is left or was quarantined",
   },
   args: {
-    status: { type: "boolean", description: "Show the backlog, its oldest entry and the last successful sync instead" },
+    status: { type: "boolean", description: "Show the backlog, its oldest entry, the last successful sync and the quarantined entries instead" },
+    "retry-quarantined": { type: "boolean", description: "Stage the entries PostgreSQL refused again (after everything since), then push" },
+    "drop-quarantined": { type: "boolean", description: "Delete the entries PostgreSQL refused, for good" },
   },
   async run(context) {
     const runtime = runtimeOf(context);
@@ -26,20 +32,28 @@ export default defineCommand({
     try {
       await staging.migrate();
       const identity = staging.staging.syncIdentity(config.fleet.nodeId);
-      if (context.args.status) {
+      const { status, "retry-quarantined": retry, "drop-quarantined": drop } = context.args;
+      if ([status, retry, drop].filter(Boolean).length > 1) throw new UsageError("give at most one of --status, --retry-quarantined and --drop-quarantined");
+      if (status) {
         const { entries, oldest } = staging.staging.backlog();
         println(runtime, `staging:       ${staging.location} (sync identity ${identity})`);
         println(runtime, `backlog:       ${count(entries, "staged change")}${oldest === undefined ? "" : `, oldest from ${oldest}`}`);
         println(runtime, `last success:  ${staging.staging.setting("last_sync") ?? "never"}`);
         println(runtime, `last failure:  ${staging.staging.setting("last_sync_failure") ?? "none"}`);
+        for (const line of renderQuarantine(staging.staging.quarantinedCount(), staging.staging.quarantined(QUARANTINE_SHOWN))) println(runtime, line);
         return;
       }
+      if (drop) {
+        println(runtime, `Deleted ${count(staging.staging.dropQuarantined(), "quarantined change")}.`);
+        return;
+      }
+      if (retry) println(runtime, `Staged ${count(staging.staging.retryQuarantined(), "quarantined change")} again.`);
       const pg = await connectPostgres(config, () => {});
-      const syncer = new Syncer({ staging: staging.staging, sql: pg.sql, identity, log: () => {} });
+      const syncer = new Syncer({ staging: staging.staging, sql: pg.sql, identity, log: (line) => runtime.io.stderr.write(`vmcrawl: ${line}\n`) });
+      let pushed: number;
       try {
         await pg.migrate();
-        const pushed = await syncer.pushAll();
-        println(runtime, `Pushed ${count(pushed, "staged change")} to ${describeStorage(config)}; nothing is left.`);
+        pushed = await syncer.pushAll();
       } catch (err) {
         syncer.recordFailure(err);
         const { entries } = staging.staging.backlog();
@@ -50,8 +64,26 @@ export default defineCommand({
       } finally {
         await pg.close();
       }
+      const quarantined = staging.staging.quarantinedCount();
+      if (quarantined === 0) {
+        println(runtime, `Pushed ${count(pushed, "staged change")} to ${describeStorage(config)}; nothing is left.`);
+        return;
+      }
+      println(runtime, `Pushed ${count(pushed, "staged change")} to ${describeStorage(config)}.`);
+      throw new VmcrawlError("STORE", `${count(quarantined, "staged change")} that PostgreSQL refused ${quarantined === 1 ? "is" : "are"} quarantined in ${staging.location}: see vmcrawl sync --status`);
     } finally {
       await staging.close();
     }
   },
 });
+
+/** Quarantined entries listed by --status; the rest are counted. */
+const QUARANTINE_SHOWN = 20;
+
+export function renderQuarantine(total: number, shown: readonly QuarantinedEntry[]): string[] {
+  if (total === 0) return ["quarantined:   none"];
+  const lines = [`quarantined:   ${count(total, "staged change")} PostgreSQL refused (retry: vmcrawl sync --retry-quarantined; delete: vmcrawl sync --drop-quarantined)`];
+  for (const e of shown) lines.push(`  #${e.seq} ${e.kind}${e.domain === undefined ? "" : ` ${printable(e.domain)}`}, staged ${e.createdAt}, quarantined ${e.quarantinedAt}: ${printable(e.error)}`);
+  if (total > shown.length) lines.push(`  …and ${total - shown.length} more`);
+  return lines;
+}

@@ -9,11 +9,13 @@ import sqlite002 from "../../sql/sqlite/002_seed_versions.sql";
 import sqlite003 from "../../sql/sqlite/003_fleet.sql";
 import sqlite004 from "../../sql/sqlite/004_statistics_totals.sql";
 import sqlite005 from "../../sql/sqlite/005_advisories.sql";
+import sqlite006 from "../../sql/sqlite/006_outbox_quarantine.sql";
 import postgres001 from "../../sql/postgres/001_schema.sql";
 import postgres002 from "../../sql/postgres/002_seed_versions.sql";
 import postgres003 from "../../sql/postgres/003_fleet.sql";
 import postgres004 from "../../sql/postgres/004_statistics_totals.sql";
 import postgres005 from "../../sql/postgres/005_advisories.sql";
+import postgres006 from "../../sql/postgres/006_outbox_quarantine.sql";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -33,6 +35,6 @@ const migration = (version: number, name: string, sql: string): Migration => ({
 });
 
 export const migrations: Readonly<Record<Dialect, readonly Migration[]>> = {
-  sqlite: [migration(1, "schema", sqlite001), migration(2, "seed_versions", sqlite002), migration(3, "fleet", sqlite003), migration(4, "statistics_totals", sqlite004), migration(5, "advisories", sqlite005)],
-  postgres: [migration(1, "schema", postgres001), migration(2, "seed_versions", postgres002), migration(3, "fleet", postgres003), migration(4, "statistics_totals", postgres004), migration(5, "advisories", postgres005)],
+  sqlite: [migration(1, "schema", sqlite001), migration(2, "seed_versions", sqlite002), migration(3, "fleet", sqlite003), migration(4, "statistics_totals", sqlite004), migration(5, "advisories", sqlite005), migration(6, "outbox_quarantine", sqlite006)],
+  postgres: [migration(1, "schema", postgres001), migration(2, "seed_versions", postgres002), migration(3, "fleet", postgres003), migration(4, "statistics_totals", postgres004), migration(5, "advisories", postgres005), migration(6, "outbox_quarantine", postgres006)],
 };

@@ -22,6 +22,13 @@ export interface ApplyResult {
   readonly lastSeq: number;
 }
 
+/**
+ * How far ahead of PostgreSQL's clock a node's timestamps may be. A node whose clock runs ahead
+ * would otherwise stamp outcomes that no later outcome may overwrite (older never overwrites
+ * newer), freezing its domains until the world catches up.
+ */
+export const CLOCK_TOLERANCE_MS = 5 * 60 * 1000;
+
 /** pg_try_advisory_lock key for maintenance ("vmcrawl-m"): one node at a time. */
 const MAINTENANCE_LOCK = "8534118711958237549";
 
@@ -32,13 +39,14 @@ const MAINTENANCE_LOCK = "8534118711958237549";
  */
 export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: readonly StagedEntry[]): Promise<ApplyResult> {
   return transaction(sql, async (tx) => {
-    // Creates the receipt or locks it (the no-op update), and reads it: one round trip.
+    // Creates the receipt or locks it (the no-op update), and reads it with PostgreSQL's clock: one round trip.
     const [receipt] = await tx`
       INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0)
-      ON CONFLICT (node_id) DO UPDATE SET node_id = EXCLUDED.node_id RETURNING last_seq`;
+      ON CONFLICT (node_id) DO UPDATE SET node_id = EXCLUDED.node_id RETURNING last_seq, now() AS now`;
     const before = Number(receipt!.last_seq);
+    const latestAllowed = (receipt!.now as Date).getTime() + CLOCK_TOLERANCE_MS;
     // Through the sanitize boundary again: an outbox staged by an older build may hold anything.
-    const fresh = entries.filter((e) => e.seq > before).map((e) => ({ seq: e.seq, change: sanitizeStaged(e.change) }));
+    const fresh = entries.filter((e) => e.seq > before).map((e) => ({ seq: e.seq, change: onTime(sanitizeStaged(e.change), latestAllowed) }));
     if (fresh.length === 0) return { applied: 0, lastSeq: before };
 
     const newDomains = new Set<string>();
@@ -69,7 +77,7 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
     if (newDomains.size > 0) {
       statements.push(tx`INSERT INTO raw_domains (domain) SELECT unnest(${[...newDomains]}::text[]) ON CONFLICT (domain) DO NOTHING`);
     }
-    if (last.length > 0) statements.push(...outcomeStatements(tx, last));
+    if (last.length > 0) statements.push(...outcomeStatements(tx, last, nodeId));
     if (peers.size > 0) {
       statements.push(
         // The server may be new to PostgreSQL (fetch --target). Booleans travel as text: postgres.js sends a JS boolean[] as one bool.
@@ -96,6 +104,22 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
 
 type StagedOutcome = Extract<StagedChange, { kind: "outcome" }>;
 
+/** An outcome stamped past `latestAllowed` (ms) is moved back to PostgreSQL's now, its next crawl with it. */
+function onTime(change: StagedChange, latestAllowed: number): StagedChange {
+  if (change.kind !== "outcome") return change;
+  const at = Date.parse(change.at);
+  if (!(at > latestAllowed)) return change;
+  const skew = at - (latestAllowed - CLOCK_TOLERANCE_MS);
+  const shift = (iso: string) => new Date(Date.parse(iso) - skew).toISOString();
+  return { ...change, at: shift(change.at), raw: { ...change.raw, nextCrawlAt: shift(change.raw.nextCrawlAt) } };
+}
+
+/** The last seq PostgreSQL applied from this outbox (0 when it has none). */
+export async function receiptOf(sql: postgres.Sql, nodeId: string): Promise<number> {
+  const [row] = await sql`SELECT last_seq FROM sync_receipts WHERE node_id = ${nodeId}`;
+  return row === undefined ? 0 : Number(row.last_seq);
+}
+
 const RAW_COLUMNS = {
   domain: "text",
   last_crawled_at: "timestamptz",
@@ -117,15 +141,24 @@ type ColumnValue = string | number | null;
  * count, and PostgreSQL reads arrays faster than the same rows as JSON. Table and column names
  * are this module's constants; every value is a parameter.
  */
-function insertRows<C extends Record<string, string>>(tx: TxSql, table: string, columns: C, rows: readonly { readonly [K in keyof C]: ColumnValue }[], options: { conflict?: string } = {}): PromiseLike<unknown> {
+function insertRows<C extends Record<string, string>>(
+  tx: TxSql,
+  table: string,
+  columns: C,
+  rows: readonly { readonly [K in keyof C]: ColumnValue }[],
+  options: { conflict?: string | ((param: (value: ColumnValue) => string) => string) } = {},
+): PromiseLike<unknown> {
   const names = Object.keys(columns);
-  const arrays = names.map((name) => rows.map((row) => row[name] ?? null));
+  const parameters: unknown[] = names.map((name) => rows.map((row) => row[name] ?? null));
   const casts = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(", ");
-  return tx.unsafe(`INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts}) ${options.conflict ?? ""}`, arrays as never[]);
+  // A conflict clause that needs a value of its own gets it as one more parameter, never as text.
+  const param = (value: ColumnValue) => `$${parameters.push(value)}`;
+  const conflict = typeof options.conflict === "function" ? options.conflict(param) : (options.conflict ?? "");
+  return tx.unsafe(`INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts}) ${conflict}`, parameters as never[]);
 }
 
 /** raw_domains state, publication and withdrawal for each domain's latest outcome; older never overwrites newer. */
-function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[]): PromiseLike<unknown>[] {
+function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: string): PromiseLike<unknown>[] {
   const rows = last.map((o) => ({
     domain: o.domain,
     last_crawled_at: o.at,
@@ -141,11 +174,13 @@ function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[]): PromiseLi
   }));
   const statements: PromiseLike<unknown>[] = [
     insertRows(tx, "raw_domains", RAW_COLUMNS, rows, {
-      conflict: `ON CONFLICT (domain) DO UPDATE SET
+      // A late outcome (its lease ran out and another node claimed the domain) leaves that node's claim.
+      conflict: (param) => `ON CONFLICT (domain) DO UPDATE SET
          last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
          error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
          error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
-         claimed_by = NULL, claimed_until = NULL
+         claimed_by = CASE WHEN raw_domains.claimed_by = ${param(nodeId)}::text THEN NULL ELSE raw_domains.claimed_by END,
+         claimed_until = CASE WHEN raw_domains.claimed_by = ${param(nodeId)}::text THEN NULL ELSE raw_domains.claimed_until END
        WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`,
     }),
   ];

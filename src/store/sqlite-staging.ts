@@ -9,11 +9,25 @@ import type Database from "better-sqlite3";
 import type { DomainState, ReferenceData, StagedEntry } from "./postgres-fleet.ts";
 import type { StagedChange } from "./sqlite-crawl.ts";
 
+/** A staged change PostgreSQL refused, kept with its error (sql/sqlite/006). */
+export interface QuarantinedEntry {
+  readonly seq: number;
+  readonly kind: string;
+  /** The domain it is about, when it is about one. */
+  readonly domain: string | undefined;
+  readonly createdAt: string;
+  readonly quarantinedAt: string;
+  readonly error: string;
+}
+
 export interface Backlog {
   readonly entries: number;
   /** When the oldest waiting entry was staged (ISO), if any. */
   readonly oldest: string | undefined;
 }
+
+/** local_settings key: the last seq PostgreSQL confirmed for this file. */
+const ACKNOWLEDGED = "acknowledged_seq";
 
 export class SqliteStaging {
   private readonly db: Database.Database;
@@ -52,7 +66,71 @@ export class SqliteStaging {
 
   /** Forgets entries PostgreSQL has committed: only ever after its commit. */
   acknowledge(lastSeq: number): void {
-    this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(lastSeq);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(lastSeq);
+      this.setSetting(ACKNOWLEDGED, String(lastSeq));
+    })();
+  }
+
+  /**
+   * Makes this file's numbering agree with PostgreSQL's receipt for it, before anything is pushed.
+   * A receipt past what this file knows was acknowledged means the file lost its latest writes
+   * (a power loss, a restored backup): its entries numbered at or below the receipt would be
+   * skipped as applied. They are numbered again above it (an outcome applied twice changes
+   * nothing: older never overwrites newer), and the sequence is raised so no new entry is ever
+   * numbered at or below the receipt. Returns how many entries were renumbered.
+   */
+  reconcile(receipt: number): number {
+    return this.db.transaction(() => {
+      const acknowledged = Number(this.setting(ACKNOWLEDGED) ?? 0);
+      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')").run();
+      this.db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox' AND seq < ?").run(receipt, receipt);
+      let renumbered = 0;
+      if (receipt > acknowledged) {
+        renumbered = this.db
+          .prepare("INSERT INTO outbox (kind, payload, created_at) SELECT kind, payload, created_at FROM outbox WHERE seq <= ? ORDER BY seq")
+          .run(receipt).changes;
+        this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(receipt);
+      }
+      this.setSetting(ACKNOWLEDGED, String(Math.max(acknowledged, receipt)));
+      return renumbered;
+    })();
+  }
+
+  /** Moves one refused entry out of the outbox, with PostgreSQL's error, in one transaction. */
+  quarantine(seq: number, error: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO outbox_quarantine (seq, kind, payload, created_at, error) SELECT seq, kind, payload, created_at, ? FROM outbox WHERE seq = ?")
+        .run(error, seq);
+      this.db.prepare("DELETE FROM outbox WHERE seq = ?").run(seq);
+    })();
+  }
+
+  /** Quarantined entries, oldest first, up to `limit`. */
+  quarantined(limit = 1000): QuarantinedEntry[] {
+    const rows = this.db
+      .prepare("SELECT seq, kind, json_extract(payload, '$.domain') AS domain, created_at, quarantined_at, error FROM outbox_quarantine ORDER BY seq LIMIT ?")
+      .all(limit) as { seq: number; kind: string; domain: string | null; created_at: string; quarantined_at: string; error: string }[];
+    return rows.map((r) => ({ seq: r.seq, kind: r.kind, domain: r.domain ?? undefined, createdAt: r.created_at, quarantinedAt: r.quarantined_at, error: r.error }));
+  }
+
+  quarantinedCount(): number {
+    return this.db.prepare("SELECT count(*) FROM outbox_quarantine").pluck().get() as number;
+  }
+
+  /** Stages every quarantined entry again, after everything staged since; returns how many. */
+  retryQuarantined(): number {
+    return this.db.transaction(() => {
+      const moved = this.db.prepare("INSERT INTO outbox (kind, payload, created_at) SELECT kind, payload, created_at FROM outbox_quarantine ORDER BY seq").run().changes;
+      this.db.exec("DELETE FROM outbox_quarantine");
+      return moved;
+    })();
+  }
+
+  /** Deletes every quarantined entry (a person's decision); returns how many. */
+  dropQuarantined(): number {
+    return this.db.prepare("DELETE FROM outbox_quarantine").run().changes;
   }
 
   backlog(): Backlog {

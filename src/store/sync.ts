@@ -4,9 +4,13 @@
  * deleted locally only after the commit. In the background it retries with
  * capped exponential backoff while the database is away, and says so once
  * per change of state, not once per attempt.
+ *
+ * A batch PostgreSQL refuses for what is in it (not for being away) never
+ * jams the outbox: it is split in halves until the entry at fault is alone,
+ * that entry is quarantined with the error, and everything else is pushed.
  */
 import type postgres from "postgres";
-import { applyStaged } from "./postgres-fleet.ts";
+import { applyStaged, receiptOf, type StagedEntry } from "./postgres-fleet.ts";
 import type { Backlog, SqliteStaging } from "./sqlite-staging.ts";
 
 export interface SyncStatus {
@@ -14,6 +18,8 @@ export interface SyncStatus {
   readonly identity: string;
   readonly lastSuccess: string | undefined;
   readonly lastFailure: string | undefined;
+  /** Entries PostgreSQL refused, kept aside (`vmcrawl sync --status` lists them). */
+  readonly quarantined: number;
 }
 
 export interface SyncerOptions {
@@ -38,6 +44,8 @@ export class Syncer {
   private stopped = false;
   private wake: (() => void) | undefined;
   private reachable: boolean | undefined;
+  /** Whether this file's numbering was checked against PostgreSQL's receipt (once per run). */
+  private reconciled = false;
 
   constructor(options: SyncerOptions) {
     this.options = options;
@@ -52,16 +60,25 @@ export class Syncer {
     const { staging, sql, identity } = this.options;
     const size = this.options.batchSize ?? DEFAULT_BATCH;
     let pushed = 0;
-    let batch = staging.outbox(size);
     let committed: number | undefined;
     try {
+      await this.reconcile();
+      let batch = staging.outbox(size);
       while (batch.length > 0) {
         const applying = applyStaged(sql, identity, batch);
+        // Handled here too, so a failure of the local work below never leaves it unhandled.
+        applying.catch(() => {});
         // Only ever after the commit that carried them: see the await below.
         if (committed !== undefined) staging.acknowledge(committed);
+        committed = undefined;
         const next = staging.outbox(size, batch.at(-1)!.seq);
-        committed = (await applying).lastSeq;
-        pushed += batch.length;
+        try {
+          committed = (await applying).lastSeq;
+          pushed += batch.length;
+        } catch (err) {
+          if (!isRefusal(err)) throw err;
+          pushed += await this.isolate(batch, err);
+        }
         batch = next;
       }
     } catch (err) {
@@ -70,7 +87,45 @@ export class Syncer {
     } finally {
       if (committed !== undefined) staging.acknowledge(committed);
     }
-    if (pushed > 0 || committed !== undefined) staging.setSetting("last_sync", new Date().toISOString());
+    if (pushed > 0) staging.setSetting("last_sync", new Date().toISOString());
+    return pushed;
+  }
+
+  /** Once per run, before the first push: this file's numbering agrees with PostgreSQL's receipt. */
+  private async reconcile(): Promise<void> {
+    if (this.reconciled) return;
+    const renumbered = this.options.staging.reconcile(await receiptOf(this.options.sql, this.options.identity));
+    this.reconciled = true;
+    if (renumbered > 0) {
+      this.options.log(`sync: PostgreSQL holds more of this staging file than it remembers (a restored or damaged file); ${renumbered} staged changes numbered again so none is skipped`);
+    }
+  }
+
+  /**
+   * A batch PostgreSQL refused for its contents: halves are pushed on their own (each committed
+   * and acknowledged as it goes) until the entry at fault is alone, and that one is quarantined.
+   * Returns how many entries were pushed.
+   */
+  private async isolate(entries: readonly StagedEntry[], refusal: unknown): Promise<number> {
+    const { staging, sql, identity, log } = this.options;
+    if (entries.length === 1) {
+      const [entry] = entries;
+      const domain = "domain" in entry!.change ? ` for ${entry!.change.domain}` : "";
+      staging.quarantine(entry!.seq, describe(refusal));
+      log(`sync: PostgreSQL refused staged change #${entry!.seq} (${entry!.change.kind}${domain}): ${describe(refusal)}; quarantined, the rest goes on (vmcrawl sync --status lists it)`);
+      return 0;
+    }
+    const middle = Math.ceil(entries.length / 2);
+    let pushed = 0;
+    for (const half of [entries.slice(0, middle), entries.slice(middle)]) {
+      try {
+        staging.acknowledge((await applyStaged(sql, identity, half)).lastSeq);
+        pushed += half.length;
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        pushed += await this.isolate(half, err);
+      }
+    }
     return pushed;
   }
 
@@ -81,7 +136,13 @@ export class Syncer {
 
   status(): SyncStatus {
     const { staging, identity } = this.options;
-    return { backlog: staging.backlog(), identity, lastSuccess: staging.setting("last_sync"), lastFailure: staging.setting("last_sync_failure") };
+    return {
+      backlog: staging.backlog(),
+      identity,
+      lastSuccess: staging.setting("last_sync"),
+      lastFailure: staging.setting("last_sync_failure"),
+      quarantined: staging.quarantinedCount(),
+    };
   }
 
   /** Starts pushing in the background until stop(). */
@@ -110,6 +171,7 @@ export class Syncer {
         failures = 0;
         await this.sleep(1000);
       } catch (err) {
+        // pushAll recorded the failure; nothing here may throw, or the loop would end unnoticed.
         if (this.reachable !== false) this.options.log(`sync: cannot reach PostgreSQL (${describe(err)}); results stay staged and sync retries with backoff`);
         this.reachable = false;
         failures++;
@@ -136,4 +198,16 @@ export function describe(err: unknown): string {
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
   return `${typeof code === "string" ? `${code}: ` : ""}${message}`.replace(/\s+/g, " ").slice(0, 200);
+}
+
+/**
+ * Whether PostgreSQL refused a batch for what it holds, as opposed to being away or busy: a data
+ * exception (SQLSTATE class 22: a NUL byte, a number out of range, an invalid time) or an
+ * integrity violation (23), or a value the client could not even send (a malformed entry). Such a
+ * batch fails the same way every time; anything else is worth retrying as it is.
+ */
+export function isRefusal(err: unknown): boolean {
+  if (err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError) return true;
+  const { name, code } = (err ?? {}) as { name?: unknown; code?: unknown };
+  return name === "PostgresError" && typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
 }

@@ -148,29 +148,96 @@ describe.skipIf(server === null)("fleet: the syncer", () => {
     return store;
   }
 
-  it("forgets staged entries only once PostgreSQL has committed them; a failing batch and those after it stay", async () => {
+  it("forgets staged entries only once PostgreSQL has committed them; a passing failure leaves the failing batch and those after it", async () => {
     const { sql } = await migratedStore();
     const local = await staging();
     try {
       const stage = local.db.prepare("INSERT INTO outbox (kind, payload) VALUES (?, ?)");
-      for (let i = 0; i < 7; i++) {
-        const change = i === 4 ? { ...(outcome("bad.example", "2026-11-20T10:00:00.000Z") as object), at: "not a time" } : outcome(`d${i}.example`, "2026-11-20T10:00:00.000Z");
-        stage.run("outcome", JSON.stringify(change));
-      }
+      for (let i = 0; i < 7; i++) stage.run("outcome", JSON.stringify(outcome(`d${i}.example`, "2026-11-20T10:00:00.000Z")));
+      // A failure worth retrying (a serialization failure) on the fifth entry: not the entry's fault.
+      await sql.unsafe(`CREATE FUNCTION busy() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+          IF NEW.domain = 'd4.example' THEN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER busy BEFORE INSERT ON raw_domains FOR EACH ROW EXECUTE FUNCTION busy()`);
       const syncer = new Syncer({ staging: local.staging, sql, identity: "node-a/1", log: () => {}, batchSize: 2 });
-      await expect(syncer.pushAll()).rejects.toThrow();
-      // Batches [1,2] and [3,4] committed; [5,6] failed; 7 never sent.
+      await expect(syncer.pushAll()).rejects.toThrow("could not serialize access");
+      // Batches [1,2] and [3,4] committed; [5,6] failed; 7 never sent. Nothing was quarantined.
       expect(local.db.prepare("SELECT seq FROM outbox ORDER BY seq").pluck().all()).toEqual([5, 6, 7]);
-      expect((await sql`SELECT domain FROM raw_domains ORDER BY domain`).map((r) => r.domain)).toEqual(["d0.example", "d1.example", "d2.example", "d3.example"]);
-      expect(syncer.status()).toMatchObject({ backlog: { entries: 3 }, lastFailure: expect.stringMatching(/^\d{4}-\d\d-\d\dT\S+ Invalid time value$/) });
-      // Removing the bad entry (what an operator would do) lets the rest through.
-      local.db.prepare("DELETE FROM outbox WHERE seq = 5").run();
-      expect(await syncer.pushAll()).toBe(2);
-      expect(local.staging.backlog().entries).toBe(0);
-      expect(Number((await sql`SELECT count(*) AS n FROM raw_domains`)[0]!.n)).toBe(6);
+      expect(syncer.status()).toMatchObject({ backlog: { entries: 3 }, quarantined: 0, lastFailure: expect.stringMatching(/^\d{4}-\d\d-\d\dT\S+ 40001: could not serialize access$/) });
+      await sql.unsafe("DROP TRIGGER busy ON raw_domains");
+      expect(await syncer.pushAll()).toBe(3);
+      expect(Number((await sql`SELECT count(*) AS n FROM raw_domains`)[0]!.n)).toBe(7);
     } finally {
       await local.close();
     }
+  });
+
+  it("quarantines each entry PostgreSQL refuses, with its error, and pushes everything else", async () => {
+    const { sql } = await migratedStore();
+    const local = await staging();
+    try {
+      const stage = local.db.prepare("INSERT INTO outbox (kind, payload) VALUES (?, ?)");
+      const poison: Record<number, StagedChange> = {
+        // More monthly users than PostgreSQL's int holds (an outbox from before the bound).
+        3: outcome("big.example", "2026-11-20T10:00:00.000Z", { publication: { action: "publish", software: "mastodon", version: "4.5.2", fullVersion: "4.5.2", mau: 2 ** 31 } }),
+        // A timestamp the client cannot even send.
+        6: { ...(outcome("time.example", "2026-11-20T10:00:00.000Z") as object), at: "not a time" } as StagedChange,
+      };
+      for (let seq = 1; seq <= 9; seq++) stage.run("outcome", JSON.stringify(poison[seq] ?? outcome(`d${seq}.example`, "2026-11-20T10:00:00.000Z")));
+      const lines: string[] = [];
+      const syncer = new Syncer({ staging: local.staging, sql, identity: "node-a/1", log: (line) => lines.push(line), batchSize: 4 });
+      expect(await syncer.pushAll()).toBe(7);
+      expect(local.staging.backlog().entries).toBe(0);
+      expect(local.staging.quarantined()).toEqual([
+        expect.objectContaining({ seq: 3, kind: "outcome", domain: "big.example", error: expect.stringMatching(/^22003: .*out of range/) }),
+        expect.objectContaining({ seq: 6, kind: "outcome", domain: "time.example", error: "Invalid time value" }),
+      ]);
+      expect(lines).toEqual([expect.stringContaining("#3 (outcome for big.example)"), expect.stringContaining("#6 (outcome for time.example)")]);
+      expect((await sql`SELECT domain FROM raw_domains ORDER BY domain`).map((r) => r.domain)).toEqual([1, 2, 4, 5, 7, 8, 9].map((i) => `d${i}.example`));
+      expect(Number((await sql`SELECT last_seq FROM sync_receipts WHERE node_id = 'node-a/1'`)[0]!.last_seq)).toBe(9);
+
+      // Retried as they are, they are refused again and come back to the quarantine with new numbers; nothing else moves.
+      expect(local.staging.retryQuarantined()).toBe(2);
+      expect(await syncer.pushAll()).toBe(0);
+      expect(local.staging.quarantined().map((e) => [e.seq, e.domain])).toEqual([
+        [10, "big.example"],
+        [11, "time.example"],
+      ]);
+      expect(local.staging.dropQuarantined()).toBe(2);
+      expect(syncer.status()).toMatchObject({ backlog: { entries: 0 }, quarantined: 0 });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("never numbers a new entry at or below PostgreSQL's receipt: a restored staging file's entries are numbered again", async () => {
+    const { sql } = await migratedStore();
+    const local = await staging();
+    try {
+      local.staging.setSetting("sync_identity", "node-a/1");
+      const stage = local.db.prepare("INSERT INTO outbox (kind, payload) VALUES (?, ?)");
+      // PostgreSQL already holds 5 entries of this identity; the file (a backup) knows of none.
+      await applyStaged(sql, "node-a/1", entries([1, 2, 3, 4, 5].map((i) => outcome(`old${i}.example`, "2026-11-20T09:00:00.000Z"))));
+      for (const i of [1, 2]) stage.run("outcome", JSON.stringify(outcome(`new${i}.example`, "2026-11-20T10:00:00.000Z")));
+      const lines: string[] = [];
+      expect(await new Syncer({ staging: local.staging, sql, identity: "node-a/1", log: (line) => lines.push(line) }).pushAll()).toBe(2);
+      expect((await sql`SELECT domain FROM raw_domains WHERE domain LIKE 'new%' ORDER BY domain`).map((r) => r.domain)).toEqual(["new1.example", "new2.example"]);
+      expect(lines).toEqual([expect.stringContaining("2 staged changes numbered again")]);
+      // And an entry staged from now on is numbered past the receipt.
+      stage.run("outcome", JSON.stringify(outcome("later.example", "2026-11-20T11:00:00.000Z")));
+      expect(local.db.prepare("SELECT seq FROM outbox").pluck().get()).toBeGreaterThan(7);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("moves an outcome stamped by a clock running ahead back to PostgreSQL's time, its next crawl with it", async () => {
+    const { sql } = await migratedStore();
+    const ahead = new Date(Date.now() + 30 * 24 * 3_600_000).toISOString();
+    await applyStaged(sql, "node-a/1", entries([outcome("ahead.example", ahead)]));
+    const [row] = await sql`SELECT extract(epoch FROM last_crawled_at - now()) AS skew, extract(epoch FROM next_crawl_at - last_crawled_at) AS next, extract(epoch FROM (SELECT timestamp FROM mastodon_domains) - now()) AS published FROM raw_domains`;
+    expect(Math.abs(Number(row!.skew))).toBeLessThan(60);
+    expect(Number(row!.next)).toBe(3600);
+    expect(Math.abs(Number(row!.published))).toBeLessThan(60);
   });
 });
 
@@ -198,11 +265,23 @@ describe.skipIf(server === null)("fleet: leases", () => {
   it("returns an expired lease to the pool, and a recorded outcome releases it", async () => {
     const { sql } = await migratedStore();
     await seed(sql, 3);
-    expect((await claimDue(sql, "node-a", 300, 2)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0001.example"]);
+    expect((await claimDue(sql, "node-a/1", 300, 2)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0001.example"]);
     await sql`UPDATE raw_domains SET claimed_until = now() - interval '1 second' WHERE domain = 'd0000.example'`;
-    expect((await claimDue(sql, "node-b", 300, 10)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0002.example"]);
+    expect((await claimDue(sql, "node-b/1", 300, 10)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0002.example"]);
     await applyStaged(sql, "node-a/1", entries([outcome("d0001.example", new Date().toISOString())]));
     expect(await sql`SELECT claimed_by FROM raw_domains WHERE domain = 'd0001.example'`).toEqual([{ claimed_by: null }]);
+  });
+
+  it("lets a late outcome release only a lease its node still holds", async () => {
+    const { sql } = await migratedStore();
+    await seed(sql, 1);
+    await claimDue(sql, "node-a/1", 300, 1);
+    // node-a's lease runs out before its outcome arrives, and node-b claims the domain meanwhile.
+    await sql`UPDATE raw_domains SET claimed_until = now() - interval '1 second'`;
+    await claimDue(sql, "node-b/1", 300, 1);
+    await applyStaged(sql, "node-a/1", entries([outcome("d0000.example", new Date().toISOString())]));
+    const [row] = await sql`SELECT claimed_by, claimed_until > now() AS held, last_crawled_at IS NOT NULL AS recorded FROM raw_domains`;
+    expect(row).toEqual({ claimed_by: "node-b/1", held: true, recorded: true });
   });
 
   it("claims only due, crawlable domains: not aliases, terminal ones, future ones or hard-DNI", async () => {

@@ -49,11 +49,12 @@ describe.skipIf(server === null)("one logical schema", () => {
         entry.postgres.push(String(row.column_name));
       }
       expect(Object.keys(columns).sort()).toEqual([
-        "crawler_control", "dni", "error_log", "local_settings", "mastodon_domains", "nightly_versions", "outbox", "raw_domains", "release_versions", "schema_migrations", "security_advisories", "statistics", "sync_receipts", "tld_cache",
+        "crawler_control", "dni", "error_log", "local_settings", "mastodon_domains", "nightly_versions", "outbox", "outbox_quarantine", "raw_domains", "release_versions", "schema_migrations", "security_advisories", "statistics", "sync_receipts", "tld_cache",
       ]);
       // Staging only in SQLite, receipts only in PostgreSQL.
-      const oneSided = ["outbox", "local_settings", "sync_receipts"];
+      const oneSided = ["outbox", "outbox_quarantine", "local_settings", "sync_receipts"];
       expect(columns.outbox!.postgres).toEqual([]);
+      expect(columns.outbox_quarantine!.postgres).toEqual([]);
       expect(columns.local_settings!.postgres).toEqual([]);
       expect(columns.sync_receipts!.sqlite).toEqual([]);
       for (const [table, { sqlite: s, postgres: p }] of Object.entries(columns)) {
