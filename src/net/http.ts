@@ -249,7 +249,14 @@ export class HttpClient {
 
   private async once(url: URL, agent: Dispatcher, http1: boolean, options: FetchOptions): Promise<{ result: FetchResult; attempt: Attempt }> {
     const started = performance.now();
-    const release = await this.limit.acquire(url.hostname);
+    let release: (() => void) | undefined;
+    try {
+      // The wait for a turn at the host is inside the domain's deadline, not before it.
+      release = await this.limit.acquire(url.hostname, options.signal);
+    } catch {
+      const failure = classifyError(new NetError("VMCRAWL_DEADLINE", `the domain's time ran out waiting for a turn at ${url.hostname}`));
+      return { result: { ok: false, failure, attempts: [] }, attempt: { url: url.href, ms: Math.round(performance.now() - started), error: failure.reason } };
+    }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const maxBytes = Math.min(options.maxBytes ?? this.options.maxResponseBytes, options.endpointBytes ?? Number.POSITIVE_INFINITY);
     const truncate = options.truncate === true;

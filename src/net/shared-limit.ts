@@ -28,9 +28,10 @@ export class SharedHostLimit implements HostLimit {
     this.limit = checkedLimit(limit);
   }
 
-  async acquire(host: string): Promise<() => void> {
+  async acquire(host: string, signal?: AbortSignal): Promise<() => void> {
     const slot = slotOf(host, this.counters.length);
     for (;;) {
+      signal?.throwIfAborted();
       const active = Atomics.load(this.counters, slot);
       if (active < this.limit) {
         // Taken only if no other thread changed the count in between.
@@ -41,7 +42,7 @@ export class SharedHostLimit implements HostLimit {
       if (!wait.async) continue;
       // A pending waitAsync does not keep Node's event loop alive; this timer does.
       const alive = setTimeout(() => {}, RECHECK_MS);
-      await wait.value;
+      await untilAborted(wait.value, signal);
       clearTimeout(alive);
     }
     let released = false;
@@ -57,6 +58,14 @@ export class SharedHostLimit implements HostLimit {
   activeFor(host: string): number {
     return Atomics.load(this.counters, slotOf(host, this.counters.length));
   }
+}
+
+/** `wait`, or less when `signal` aborts first (the loop then throws its reason). */
+function untilAborted(wait: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (signal === undefined) return wait;
+  let leave!: () => void;
+  const aborted = new Promise<void>((resolve) => signal.addEventListener("abort", (leave = () => resolve()), { once: true }));
+  return Promise.race([wait, aborted]).finally(() => signal.removeEventListener("abort", leave));
 }
 
 /** FNV-1a of the name, folded onto the table. */

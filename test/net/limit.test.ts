@@ -44,6 +44,20 @@ describe("PerHostLimit", () => {
     expect(limit.busyHosts).toBe(0);
   });
 
+  it("stops waiting when the domain's deadline passes, leaves the queue, and the next waiter still gets the slot", async () => {
+    const limit = new PerHostLimit(1);
+    const held = await limit.acquire("slow.example");
+    const deadline = new AbortController();
+    const late = limit.acquire("slow.example", deadline.signal);
+    const next = limit.acquire("slow.example");
+    deadline.abort(new Error("the domain's time ran out"));
+    await expect(late).rejects.toThrow("the domain's time ran out");
+    held();
+    (await next)();
+    expect(limit.busyHosts).toBe(0);
+    await expect(limit.acquire("slow.example", deadline.signal)).rejects.toThrow("the domain's time ran out");
+  });
+
   it("refuses a limit below 1", () => {
     expect(() => new PerHostLimit(0)).toThrow(RangeError);
   });

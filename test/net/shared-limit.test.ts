@@ -45,6 +45,18 @@ describe("SharedHostLimit", () => {
     expect(here.activeFor("busy.example")).toBe(0);
   });
 
+  it("stops waiting when the domain's deadline passes, without taking a slot", async () => {
+    const table = new SharedHostLimit(hostSlotsBuffer(), 1);
+    const held = await table.acquire("slow.example");
+    const deadline = new AbortController();
+    const waiting = table.acquire("slow.example", deadline.signal);
+    setTimeout(() => deadline.abort(new Error("the domain's time ran out")), 10);
+    await expect(waiting).rejects.toThrow("the domain's time ran out");
+    expect(table.activeFor("slow.example")).toBe(1);
+    held();
+    expect(table.activeFor("slow.example")).toBe(0);
+  });
+
   it("refuses a limit below 1", () => {
     expect(() => new SharedHostLimit(hostSlotsBuffer(16), 0)).toThrow(/at least 1/);
   });
