@@ -68,7 +68,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
       warn,
       async run(source) {
         versions ??= await store.versionContext();
-        prober ??= createProber(config, versions);
+        prober ??= createProber(config, versions, warn);
         const tracker = new ProgressTracker();
         const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
@@ -110,11 +110,11 @@ interface Prober {
 }
 
 /** Probes in worker threads when VMCRAWL_PROBE_THREADS asks for them (never more than the domains at a time), else on this thread. */
-function createProber(config: Config, versions: VersionContext): Prober {
+function createProber(config: Config, versions: VersionContext, warn: (text: string) => void): Prober {
   const deadlineMs = config.crawl.domainTimeoutSeconds * 1000;
   const threads = Math.min(config.crawl.probeThreads, config.crawl.maxThreads);
   if (threads > 0) {
-    const pool = new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs, robotsToken: ROBOTS_TOKEN });
+    const pool = new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs, robotsToken: ROBOTS_TOKEN, onReplace: warn });
     const main = new LagMonitor();
     return {
       probe: (domain, signal) => pool.probe(domain, signal),

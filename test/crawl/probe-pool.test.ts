@@ -77,3 +77,36 @@ describe("ProbePool", () => {
     expect(() => pool(0)).toThrow(/at least 1 thread/);
   });
 });
+
+describe("ProbePool when a thread stops answering or dies", () => {
+  const told: string[] = [];
+  const standIn = (threads: number) =>
+    new ProbePool({ threads, net: netConfigOf(config), versions, deadlineMs: 300, graceMs: 300, robotsToken: "vmcrawl", workerUrl: new URL("./stalling-worker.ts", import.meta.url), onReplace: (line) => told.push(line) });
+
+  it("replaces a thread that holds a domain past its deadline and grace, records the domain as a timeout, and goes on", async () => {
+    const probes = standIn(1);
+    try {
+      const stalled = probes.probe(domain("stall.example"));
+      const queued = probes.probe(domain("behind.example")); // held by the same thread, behind the stalled one
+      expect(await stalled).toMatchObject({ domain: "stall.example", kind: "error", error_class: "TCP", cause: "TIMEOUT", reason: expect.stringContaining("stopped answering") });
+      expect(await queued).toMatchObject({ domain: "behind.example", kind: "error", error_class: "TCP", cause: "TIMEOUT" });
+      expect(probes.replaced).toBe(1);
+      expect(told.at(-1)).toBe("probe thread 1 replaced (it stopped answering); its 2 domains are recorded as TCP TIMEOUT");
+      expect(await probes.probe(domain("after.example"))).toMatchObject({ domain: "after.example", kind: "other" });
+    } finally {
+      await probes.close();
+    }
+  });
+
+  it("replaces a thread that dies while probing, records its domain as a failure, and goes on", async () => {
+    const probes = standIn(2);
+    try {
+      expect(await probes.probe(domain("crash.example"))).toMatchObject({ kind: "error", error_class: "TCP", cause: "OTHER", reason: expect.stringContaining("crashed on crash.example") });
+      const after = await Promise.all(["a.example", "b.example", "c.example"].map((name) => probes.probe(domain(name))));
+      expect(after.map((o) => o.kind)).toEqual(["other", "other", "other"]);
+      expect(probes.replaced).toBe(1);
+    } finally {
+      await probes.close();
+    }
+  });
+});
