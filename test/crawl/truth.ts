@@ -1,13 +1,14 @@
-/** Compares a probe outcome with fedisim's ground truth; returns readable differences. */
+/** Compares a probe outcome, as it is stored (through the sanitize boundary), with fedisim's ground truth; returns readable differences. */
 import { domainToASCII } from "node:url";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
+import { sanitizeOutcome } from "../../src/store/sanitize.ts";
 import type { Truth } from "../fedisim/index.ts";
 
 const FIELDS = ["kind", "error_class", "cause", "endpoint", "software", "version", "full_version", "mau", "total_users"] as const;
 
 export function compareWithTruth(outcome: ProbeOutcome | Record<string, unknown> | undefined, truth: Truth, family: string): string[] {
   if (outcome === undefined) return [`${truth.domain} (${family}): no outcome`];
-  const got = outcome as Record<string, unknown>;
+  const got = sanitizeOutcome(outcome as ProbeOutcome) as unknown as Record<string, unknown>;
   const diffs: string[] = [];
   for (const field of FIELDS) {
     const want = truth[field] ?? null;

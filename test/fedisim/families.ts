@@ -291,6 +291,58 @@ export const FAMILIES: readonly Family[] = [
   family("dns-forbidden", 3, (d) => [failure(mastodon(d, "dns-forbidden"), "TCP", "SSRF", "robots_txt", 1, { address: "forbidden" })]),
 ];
 
+/** Domains sharing one slow host in the hostile-slow-shared-host family. */
+export const SLOW_SHARED_HOST_DOMAINS = 12;
+
+/**
+ * Servers out to hurt a crawler (issue: no server can stop, slow or poison a run): each answer is
+ * built to freeze a parser, exhaust memory, jam a store or tie up the per-host slots, and each has
+ * the truth a crawler that survives it records. Drawn only when a scenario asks for a hostile
+ * share (ScenarioOptions.hostile) or names them.
+ */
+export const HOSTILE_FAMILIES: readonly Family[] = [
+  family("hostile-robots-wildcards", 1, (d) => [{ ...mastodon(d, "hostile-robots-wildcards"), fault: { at: "robots_txt", fault: { kind: "hostile", body: "robots-wildcards" } } }]),
+  // Past the 512 KiB read: the Disallow at the end is never seen, the server is crawled.
+  family("hostile-robots-oversized-allow", 1, (d) => [{ ...mastodon(d, "hostile-robots-oversized-allow"), fault: { at: "robots_txt", fault: { kind: "hostile", body: "robots-oversized-allow" } } }]),
+  // Over 512 KiB is no reason to give up: the rules at the top still opt the server out.
+  family("hostile-robots-oversized-deny", 1, (d) => {
+    const [denied] = robotsDenied(d, "hostile-robots-oversized-deny", "");
+    return [{ ...denied!, fault: { at: "robots_txt", fault: { kind: "hostile", body: "robots-oversized-deny" } } }];
+  }),
+  // NodeInfo missing, host-meta a flood of unclosed elements: no backend, the held-back 404 stands.
+  family("hostile-host-meta-flood", 1, (d) =>
+    [failure({ ...mastodon(d, "hostile-host-meta-flood"), nodeinfo: "absent" }, "HTTP4XX", "404", "nodeinfo", 3, { fault: { at: "host_meta", fault: { kind: "hostile", body: "host-meta-flood" } } })],
+  ),
+  family("hostile-json-large-lenient", 1, (d) => [documentFault(d, "hostile-json-large-lenient", { kind: "hostile", body: "json-large-lenient" }, "JSON", "INVALID")]),
+  family("hostile-json-huge-lenient", 1, (d) => [documentFault(d, "hostile-json-huge-lenient", { kind: "hostile", body: "json-huge-lenient" }, "SIZE", "TOO_LARGE")]),
+  // NUL bytes in the answer and so in the parser's error message: stored without them.
+  family("hostile-json-nul", 1, (d) => [failure(mastodon(d, "hostile-json-nul"), "JSON", "INVALID", "nodeinfo", 3, { fault: { at: "nodeinfo", fault: { kind: "hostile", body: "json-nul" } } })]),
+  family("hostile-json-deep", 1, (d) => [failure(mastodon(d, "hostile-json-deep"), "JSON", "INVALID", "nodeinfo", 3, { fault: { at: "nodeinfo", fault: { kind: "hostile", body: "json-deep" } } })]),
+  family("hostile-version-megabyte", 1, (d) => [documentFault(d, "hostile-version-megabyte", { kind: "hostile", body: "version-megabyte" }, "JSON", "VERSION")]),
+  // More monthly users than PostgreSQL's int holds: as implausible as a negative count.
+  family("hostile-users-over-int", 1, (d) => [usersFault(d, "hostile-users-over-int", { total: 2 ** 31, activeMonth: 2 ** 31 })]),
+  // Control characters in the version: cleaned, published, and the reported version stored without them.
+  family("hostile-version-control", 1, (d) => [mastodon(d, "hostile-version-control", undefined, { version: ["4.5.6\u0000\u001b[2J", "4.5.6"] })].map((m) => ({ ...m, truth: { ...m.truth, full_version: "4.5.6[2J" } }))),
+  // A NUL in another software's name: recorded by name, without it.
+  family("hostile-software-nul", 1, (d) => {
+    const m = mastodon(d, "hostile-software-nul");
+    return [{ ...m, software: { name: "pleroma\u0000", version: "2.9.1" }, instanceV2: { status: 404 }, instanceV1: { status: 404 }, servesPeers: false, truth: { domain: m.truth.domain, kind: "other", software: "pleroma", round_trips: 3 } }];
+  }),
+  // A dozen domains whose NodeInfo links all point at one host that never answers: two at a time
+  // reach it (the per-host limit), the rest wait for a turn, and every one of them ends within
+  // its own deadline, its robots.txt check of that host timed out.
+  // Weighted by domain, not by draw: one draw makes a dozen.
+  family("hostile-slow-shared-host", 1 / SLOW_SHARED_HOST_DOMAINS, (d) => {
+    const host = d.newName({ prefix: "slow-backend" });
+    const backend = unlisted({ ...mastodon(d, "hostile-slow-shared-host-backend", host), servesPeers: false, fault: { at: "all", fault: { kind: "slow", ms: 120_000 } } });
+    const fronts = Array.from({ length: SLOW_SHARED_HOST_DOMAINS }, () => {
+      const front = failure(mastodon(d, "hostile-slow-shared-host"), "TCP", "TIMEOUT", "robots_txt", 4);
+      return { ...front, nodeinfoHost: host.ascii };
+    });
+    return [backend, ...fronts];
+  }),
+];
+
 /** The one server with a 1,000,000-entry peers list (added by the scenario, not drawn by weight). */
 export function hugePeersServer(draw: Draw): Draft {
   return mastodon(draw, "mastodon-huge-peers");

@@ -12,7 +12,7 @@ import { loadConfig } from "../../src/config.ts";
 import { parseDomain } from "../../src/net/domain.ts";
 import { type ClientProtocol, type SimClient, simClient } from "./client.ts";
 import { certificateGroups } from "./ca.ts";
-import { FAMILIES } from "./families.ts";
+import { FAMILIES, HOSTILE_FAMILIES } from "./families.ts";
 import { type Fedisim, generateScenario, startFedisim } from "./index.ts";
 import type { DomainSpec } from "./spec.ts";
 
@@ -48,6 +48,22 @@ describe("scenario generator", () => {
     expect(share("mastodon")).toBeLessThan(0.6);
     expect(share("other")).toBeGreaterThan(0.15);
     expect(share("error")).toBeGreaterThan(0.2);
+  });
+
+  it("draws the asked share of hostile domains, every hostile family among them, and no hostile one unless asked", () => {
+    const hostileNames = new Set(HOSTILE_FAMILIES.map((f) => f.name));
+    const isHostile = (s: DomainSpec) => hostileNames.has(s.family);
+    const scenario = generateScenario({ domains: 2000, seed: 5, hostile: 0.1 });
+    expect(scenario.listed).toHaveLength(2000);
+    const share = scenario.listed.filter(isHostile).length / 2000;
+    expect(share).toBeGreaterThan(0.07);
+    expect(share).toBeLessThan(0.13);
+    const families = new Set(scenario.listed.map((s) => s.family));
+    for (const name of hostileNames) expect(families.has(name), name).toBe(true);
+    expect(generateScenario({ domains: 2000, seed: 5 }).listed.some(isHostile)).toBe(false);
+    // A share of 0 is the scenario the seed always made.
+    expect(JSON.stringify(generateScenario({ domains: 500, seed: 5, hostile: 0 }).listed)).toBe(JSON.stringify(generateScenario({ domains: 500, seed: 5 }).listed));
+    expect(() => generateScenario({ domains: 10, seed: 5, hostile: 2 })).toThrow(/from 0 to 1/);
   });
 
   it("makes four servers in five gzip their JSON, the same ones for every seed", () => {

@@ -5,6 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import type { Endpoint } from "../../src/crawl/outcome.ts";
+import { hostileReply } from "./hostile.ts";
 import type { DomainSpec, Fault } from "./spec.ts";
 
 export type Headers = Readonly<Record<string, string>>;
@@ -118,7 +119,7 @@ function normal(spec: DomainSpec, endpoint: Endpoint | undefined, path: string):
 }
 
 function wellKnownNodeinfo(spec: DomainSpec): Reply {
-  const href = (v: string) => `https://${spec.ascii}/nodeinfo/${v}`;
+  const href = (v: string) => `https://${spec.nodeinfoHost ?? spec.ascii}/nodeinfo/${v}`;
   switch (spec.nodeinfo) {
     case "links":
       return json(200, { links: [{ rel: NODEINFO_REL("2.0"), href: href("2.0") }] });
@@ -247,6 +248,11 @@ function faulty(spec: DomainSpec, fault: Fault, path: string, query: string): Re
       return { type: "reset", status: 200, headers: JSON_TYPE, partial: '{"links":[{"rel":"http://nodeinfo.diaspora' };
     case "h2-error":
       return normal(spec, endpointOf(path), path);
+    case "hostile":
+      return hostileReply(fault.body, () => {
+        const whole = nodeinfoDocument(spec, "2.0");
+        return whole.type === "body" ? String(whole.body) : "{}";
+      });
   }
 }
 

@@ -4,7 +4,7 @@
  * per domain and a peers graph between the Mastodon servers.
  */
 import { domainToASCII } from "node:url";
-import { type Draft, type Draw, FAMILIES, type Family, hugePeersServer, isUnlisted } from "./families.ts";
+import { type Draft, type Draw, FAMILIES, type Family, HOSTILE_FAMILIES, hugePeersServer, isUnlisted } from "./families.ts";
 import { generatedPeer } from "./respond.ts";
 import { Random } from "./random.ts";
 import type { DomainSpec, Truth } from "./spec.ts";
@@ -15,8 +15,13 @@ export interface ScenarioOptions {
   readonly seed: number;
   /** Latency added to every response; `{ medianMs: 0 }` for none. @default { medianMs: 40, p99Ms: 1500 } */
   readonly latency?: { readonly medianMs: number; readonly p99Ms?: number };
-  /** Only these families (by name), e.g. to build a focused test. @default every family, by weight */
+  /** Only these families (by name, hostile ones too), e.g. to build a focused test. @default every family, by weight */
   readonly families?: readonly string[];
+  /**
+   * The share of listed domains (0 to 1) drawn from the hostile families (HOSTILE_FAMILIES), each
+   * at least once when there is room. Ignored with `families`. @default 0
+   */
+  readonly hostile?: number;
   /** Include the server with a 1,000,000-entry peers list. @default domains >= 1000 */
   readonly hugePeers?: boolean;
   /** Entries in the huge list. @default 1_000_000 */
@@ -63,16 +68,24 @@ export function generateScenario(options: ScenarioOptions): Scenario {
     latency: () => (latency.medianMs <= 0 ? 0 : Math.min(MAX_LATENCY_MS, Math.round(rng.logNormal(latency.medianMs, latency.p99Ms ?? latency.medianMs * 30)))),
   };
 
-  const families = options.families === undefined ? FAMILIES : FAMILIES.filter((f) => options.families!.includes(f.name));
-  if (families.length === 0) throw new Error(`fedisim: no family among ${JSON.stringify(options.families)}`);
-  const pickFamily = weightedPicker(families, rng.fork("families"));
+  const named = options.families;
+  const families = named === undefined ? FAMILIES : [...FAMILIES, ...HOSTILE_FAMILIES].filter((f) => named.includes(f.name));
+  if (families.length === 0) throw new Error(`fedisim: no family among ${JSON.stringify(named)}`);
+  const hostile = named === undefined ? (options.hostile ?? 0) : 0;
+  if (!(hostile >= 0 && hostile <= 1)) throw new RangeError(`fedisim: the hostile share must be from 0 to 1, not ${hostile}`);
+  const pickOrdinary = weightedPicker(families, rng.fork("families"));
+  // Drawn apart, so a scenario without a hostile share is the same as it always was for its seed.
+  const hostileRng = rng.fork("hostile");
+  const pickHostile = weightedPicker(HOSTILE_FAMILIES, hostileRng);
+  const pickFamily = hostile === 0 ? pickOrdinary : () => (hostileRng.chance(hostile) ? pickHostile() : pickOrdinary());
 
   const drafts: Draft[] = [];
   const hugePeers = options.hugePeers ?? (options.domains >= 1000 && options.families === undefined);
   if (hugePeers) drafts.push(hugePeersServer(draw));
   // Every family at least once (when asked for by name, or when there is room: twice as many
   // domains as families), then the rest by weight; so a 2,000-domain scenario covers them all.
-  const queue = options.families !== undefined || options.domains >= 2 * families.length ? [...families] : [];
+  const queue = named !== undefined || options.domains >= 2 * families.length ? [...families] : [];
+  if (hostile > 0 && options.domains >= 2 * (families.length + HOSTILE_FAMILIES.length)) queue.push(...HOSTILE_FAMILIES);
   let listedCount = countListed(drafts);
   while (queue.length > 0 || listedCount < options.domains) {
     const fromQueue = queue.shift();

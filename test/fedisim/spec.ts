@@ -41,7 +41,30 @@ export type Fault =
   /** Headers and part of the body, then the connection is cut. */
   | { readonly kind: "reset" }
   /** HTTP/2 requests are refused with a stream error; HTTP/1.1 works. */
-  | { readonly kind: "h2-error" };
+  | { readonly kind: "h2-error" }
+  /** An answer made to hurt a crawler (hostile.ts), generated when asked for, never held in the spec. */
+  | { readonly kind: "hostile"; readonly body: HostileBody };
+
+/** The answers of the hostile families (families.ts HOSTILE_FAMILIES); hostile.ts makes them. */
+export type HostileBody =
+  /** robots.txt of wildcard-heavy rules, none matching a path the crawler asks for, then Mastodon's own. */
+  | "robots-wildcards"
+  /** Mastodon's robots.txt, padded past 600 KiB, then a Disallow of everything that a reader of 512 KiB never sees. */
+  | "robots-oversized-allow"
+  /** A Disallow for vmcrawl, then padding past 700 KiB. */
+  | "robots-oversized-deny"
+  /** host-meta of unclosed `<Link` elements, repeated past what the crawler scans. */
+  | "host-meta-flood"
+  /** The NodeInfo document grown to about 900 KiB with trailing commas: valid only to a forgiving reader. */
+  | "json-large-lenient"
+  /** The same grown to about 9 MiB. */
+  | "json-huge-lenient"
+  /** A JSON answer led by NUL bytes (the parser's error message quotes them). */
+  | "json-nul"
+  /** Arrays nested half a million deep. */
+  | "json-deep"
+  /** The NodeInfo document with a version string of about 900 KiB. */
+  | "version-megabyte";
 
 export type NodeinfoMode =
   /** The usual: `links` list with one NodeInfo 2.0 link. */
@@ -85,6 +108,8 @@ export interface DomainSpec {
   /** NodeInfo `software` and `usage`, as served (may be wrong on purpose). */
   readonly software?: { readonly name: string; readonly version: string };
   readonly usage?: { readonly users?: Record<string, unknown> } | null;
+  /** The NodeInfo link of /.well-known/nodeinfo points at this host instead of the domain itself. */
+  readonly nodeinfoHost?: string;
   /** Host-meta / webfinger point at this backend host. */
   readonly hostMetaBackend?: string;
   readonly webfingerBackend?: string;
