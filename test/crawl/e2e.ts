@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
-import type { Fedisim } from "../fedisim/index.ts";
+import type { DomainSpec, Fedisim } from "../fedisim/index.ts";
+import { TEXT_CAPS } from "../../src/store/sanitize.ts";
 import { compareStoredWithTruth } from "./truth.ts";
 
 export const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
@@ -82,9 +83,13 @@ export function finishedDomains(stdout: string): string[] {
     .map((l) => l.split(" ")[1]!);
 }
 
-/** Differences between what a store holds and the simulator's ground truth, for every listed domain. */
-export function mismatches(sim: Fedisim, lookup: (domain: string) => { raw: Record<string, unknown> | undefined; published: Record<string, unknown> | undefined }): string[] {
-  return sim.scenario.listed.flatMap((spec) => compareStoredWithTruth(lookup(spec.name), spec.truth, spec.family));
+/** Differences between what a store holds and the simulator's ground truth, for every listed domain (or those given). */
+export function mismatches(
+  from: Fedisim | readonly DomainSpec[],
+  lookup: (domain: string) => { raw: Record<string, unknown> | undefined; published: Record<string, unknown> | undefined },
+): string[] {
+  const specs = "scenario" in from ? from.scenario.listed : from;
+  return specs.flatMap((spec) => compareStoredWithTruth(lookup(spec.name), spec.truth, spec.family));
 }
 
 /** The same lookup over PostgreSQL (read whole: the scenarios are small). */
@@ -99,4 +104,27 @@ export function sqliteLookup(db: Database.Database) {
   const raw = db.prepare("SELECT * FROM raw_domains WHERE domain = ?");
   const published = db.prepare("SELECT * FROM mastodon_domains WHERE domain = ?");
   return (domain: string) => ({ raw: raw.get(domain) as Record<string, unknown> | undefined, published: published.get(domain) as Record<string, unknown> | undefined });
+}
+
+/** Text columns holding what servers sent, by table, with the cap the sanitize boundary keeps each to. */
+export const CAPPED_COLUMNS = {
+  raw_domains: { domain: TEXT_CAPS.domain, error_reason: TEXT_CAPS.cause, nodeinfo: TEXT_CAPS.software, alias_of: TEXT_CAPS.domain },
+  mastodon_domains: { software_version: TEXT_CAPS.version, full_version: TEXT_CAPS.fullVersion, nodeinfo: TEXT_CAPS.software },
+  error_log: { error: TEXT_CAPS.reason, error_reason: TEXT_CAPS.cause },
+} as const;
+
+/** Stored values over their cap or holding a control character, as readable lines (none is the answer). */
+export function textCapViolations(rows: (table: keyof typeof CAPPED_COLUMNS) => readonly Record<string, unknown>[]): string[] {
+  const found: string[] = [];
+  for (const [table, columns] of Object.entries(CAPPED_COLUMNS) as [keyof typeof CAPPED_COLUMNS, Record<string, number>][]) {
+    for (const row of rows(table)) {
+      for (const [column, cap] of Object.entries(columns)) {
+        const value = row[column];
+        if (typeof value !== "string") continue;
+        if (value.length > cap) found.push(`${table}.${column} of ${String(row.domain)}: ${value.length} characters, cap ${cap}`);
+        if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) found.push(`${table}.${column} of ${String(row.domain)}: a control character in ${JSON.stringify(value.slice(0, 80))}`);
+      }
+    }
+  }
+  return found;
 }
