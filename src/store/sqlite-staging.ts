@@ -26,9 +26,6 @@ export interface Backlog {
   readonly oldest: string | undefined;
 }
 
-/** local_settings key: the last seq PostgreSQL confirmed for this file. */
-const ACKNOWLEDGED = "acknowledged_seq";
-
 export class SqliteStaging {
   private readonly db: Database.Database;
 
@@ -66,33 +63,28 @@ export class SqliteStaging {
 
   /** Forgets entries PostgreSQL has committed: only ever after its commit. */
   acknowledge(lastSeq: number): void {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(lastSeq);
-      this.setSetting(ACKNOWLEDGED, String(lastSeq));
-    })();
+    this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(lastSeq);
   }
 
   /**
    * Makes this file's numbering agree with PostgreSQL's receipt for it, before anything is pushed.
-   * A receipt past what this file knows was acknowledged means the file lost its latest writes
-   * (a power loss, a restored backup): its entries numbered at or below the receipt would be
-   * skipped as applied. They are numbered again above it (an outcome applied twice changes
-   * nothing: older never overwrites newer), and the sequence is raised so no new entry is ever
-   * numbered at or below the receipt. Returns how many entries were renumbered.
+   * A receipt past every number this file ever gave out means the file lost its latest writes (a
+   * restored backup, a power loss): its entries would be numbered at or below the receipt and
+   * skipped as applied. They are numbered again past it, and the sequence raised, so no entry is
+   * ever numbered at or below the receipt. (An entry the backup held that had been pushed before
+   * is then applied once more: older never overwrites newer, at worst one more error_log row.)
+   * A file that numbered past the receipt is consistent, whatever it still holds: an entry at or
+   * below the receipt there was applied and its acknowledgement lost, and is rightly skipped.
+   * Returns how many entries were numbered again.
    */
   reconcile(receipt: number): number {
     return this.db.transaction(() => {
-      const acknowledged = Number(this.setting(ACKNOWLEDGED) ?? 0);
-      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')").run();
-      this.db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'outbox' AND seq < ?").run(receipt, receipt);
-      let renumbered = 0;
-      if (receipt > acknowledged) {
-        renumbered = this.db
-          .prepare("INSERT INTO outbox (kind, payload, created_at) SELECT kind, payload, created_at FROM outbox WHERE seq <= ? ORDER BY seq")
-          .run(receipt).changes;
-        this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(receipt);
-      }
-      this.setSetting(ACKNOWLEDGED, String(Math.max(acknowledged, receipt)));
+      const numbered = (this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").pluck().get() as number | undefined) ?? 0;
+      if (numbered >= receipt) return 0;
+      this.db.prepare("DELETE FROM sqlite_sequence WHERE name = 'outbox'").run();
+      this.db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)").run(receipt);
+      const renumbered = this.db.prepare("INSERT INTO outbox (kind, payload, created_at) SELECT kind, payload, created_at FROM outbox WHERE seq <= ? ORDER BY seq").run(receipt).changes;
+      this.db.prepare("DELETE FROM outbox WHERE seq <= ?").run(receipt);
       return renumbered;
     })();
   }

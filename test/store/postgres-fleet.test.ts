@@ -230,6 +230,29 @@ describe.skipIf(server === null)("fleet: the syncer", () => {
     }
   });
 
+  it("skips, and does not number again, entries PostgreSQL applied when only their acknowledgement was lost", async () => {
+    const { sql } = await migratedStore();
+    const local = await staging();
+    try {
+      const stage = local.db.prepare("INSERT INTO outbox (kind, payload) VALUES (?, ?)");
+      for (const i of [1, 2, 3]) stage.run("outcome", JSON.stringify(outcome(`d${i}.example`, "2026-11-20T10:00:00.000Z", { error: `failure ${i}` })));
+      // PostgreSQL committed the first two; the node died before deleting them.
+      const staged = local.staging.outbox(2);
+      await applyStaged(sql, "node-a/1", staged);
+      const lines: string[] = [];
+      expect(await new Syncer({ staging: local.staging, sql, identity: "node-a/1", log: (line) => lines.push(line) }).pushAll()).toBe(3);
+      expect(lines).toEqual([]);
+      expect(local.staging.backlog().entries).toBe(0);
+      expect((await sql`SELECT domain, count(*)::int AS n FROM error_log GROUP BY domain ORDER BY domain`).map((r) => [r.domain, r.n])).toEqual([
+        ["d1.example", 1],
+        ["d2.example", 1],
+        ["d3.example", 1],
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("moves an outcome stamped by a clock running ahead back to PostgreSQL's time, its next crawl with it", async () => {
     const { sql } = await migratedStore();
     const ahead = new Date(Date.now() + 30 * 24 * 3_600_000).toISOString();
