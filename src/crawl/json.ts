@@ -19,15 +19,15 @@ export const MAX_DEPTH = 64;
 export function parseLenientJson(input: string | Buffer): JsonParse {
   const text = (typeof input === "string" ? input : input.toString("utf8")).replace(/^\uFEFF/, "").trim();
   if (text === "") return { ok: false, cause: "EMPTY", reason: "the body is empty" };
-  const depth = deepestNesting(text);
-  if (depth > MAX_DEPTH) return { ok: false, cause: "INVALID", reason: `invalid JSON: nested deeper than ${MAX_DEPTH} levels` };
+  const shape = structure(text);
+  if (shape.deepest > MAX_DEPTH) return { ok: false, cause: "INVALID", reason: `invalid JSON: nested deeper than ${MAX_DEPTH} levels` };
   // Nearly every body is plain JSON: the forgiving rewrites run only when it is not, and only on small bodies.
   const attempts: (() => string | undefined)[] = [() => text];
   if (text.length <= FORGIVING_LIMIT) {
     attempts.push(
       () => withoutTrailingCommas(text),
       () => {
-        const end = endOfFirstValue(text);
+        const end = shape.firstValueEnd;
         return end !== undefined && end < text.length ? withoutTrailingCommas(text.slice(0, end)) : undefined;
       },
     );
@@ -73,28 +73,14 @@ function withoutTrailingCommas(text: string): string {
   return kept.join("");
 }
 
-/** Index just past the first complete object or array, or undefined if it never closes. */
-function endOfFirstValue(text: string): number | undefined {
-  if (text[0] !== "{" && text[0] !== "[") return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-      depth--;
-      if (depth === 0) return i + 1;
-    }
-  }
-  return undefined;
-}
-
-/** The deepest nesting of objects and arrays outside strings, stopping as soon as it passes MAX_DEPTH. */
-function deepestNesting(text: string): number {
+/**
+ * One pass over the text, outside strings: the deepest nesting of objects and arrays (the pass
+ * stops as soon as it passes MAX_DEPTH), and the index just past the first complete object or
+ * array when the text starts with one and it closes.
+ */
+function structure(text: string): { deepest: number; firstValueEnd: number | undefined } {
+  const startsWithValue = text[0] === "{" || text[0] === "[";
+  let firstValueEnd: number | undefined;
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -105,10 +91,13 @@ function deepestNesting(text: string): number {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (++depth > deepest && (deepest = depth) > MAX_DEPTH) return deepest;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+      if (++depth > deepest && (deepest = depth) > MAX_DEPTH) break;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+      if (depth === 0 && startsWithValue) firstValueEnd ??= i + 1;
+    }
   }
-  return deepest;
+  return { deepest, firstValueEnd };
 }
 
 const QUOTE = 0x22;
