@@ -9,6 +9,8 @@ import type { DomainSpec } from "../../test/fedisim/spec.ts";
 export const LATENCY = { medianMs: 40, p99Ms: 1500 };
 /** The crawler's default request timeout; the ideal time charges each timeout at this. */
 const HTTP_TIMEOUT_S = 5;
+/** The crawler's default per-host limit: requests to one host at a time, however many domains need it. */
+const MAX_PER_HOST = 2;
 
 /** Seconds a domain needs at the least: sequential round trips at its latency, plus the waits its failure costs. */
 export function work(spec: DomainSpec): number {
@@ -40,16 +42,26 @@ export function rateNeeded(specs: readonly DomainSpec[], seconds: number): numbe
 /**
  * The finishing time of a perfect crawler: `concurrency` workers taking the domains in file
  * order, each the moment a worker is free, each domain taking exactly its work. No crawler that
- * keeps that order can do better.
+ * keeps that order can do better. A domain whose NodeInfo lives on a host it shares with others
+ * (fedisim's hostile-slow-shared-host) also waits for one of that host's MAX_PER_HOST turns, as a
+ * courteous crawler must: its timed-out request there is the last part of its work.
  */
 export function idealSeconds(specs: readonly DomainSpec[], concurrency: number): number {
   const free = new Array<number>(concurrency).fill(0);
+  const turns = new Map<string, number[]>();
   let end = 0;
   for (const spec of specs) {
     let soonest = 0;
     for (let i = 1; i < concurrency; i++) if (free[i]! < free[soonest]!) soonest = i;
-    free[soonest]! += work(spec);
-    end = Math.max(end, free[soonest]!);
+    let finish = free[soonest]! + work(spec);
+    if (spec.nodeinfoHost !== undefined) {
+      const host = turns.get(spec.nodeinfoHost) ?? turns.set(spec.nodeinfoHost, new Array<number>(MAX_PER_HOST).fill(0)).get(spec.nodeinfoHost)!;
+      const turn = host.indexOf(Math.min(...host));
+      finish = Math.max(finish, host[turn]! + HTTP_TIMEOUT_S);
+      host[turn] = finish;
+    }
+    free[soonest] = finish;
+    end = Math.max(end, finish);
   }
   return end;
 }

@@ -13,6 +13,8 @@ export interface FedisimProcessOptions {
   /** Where the simulator writes crawler.env, domains.txt, truth.jsonl, hosts and ca.pem. */
   readonly dir: string;
   readonly latency: { readonly medianMs: number; readonly p99Ms?: number };
+  /** Percent of listed domains from the hostile families (cli.ts --hostile). @default 0 */
+  readonly hostilePercent?: number;
   /** Issue every certificate before serving (cli.ts --certificates-upfront). @default false */
   readonly certificatesUpfront?: boolean;
   /** Longest wait for the simulator to be ready. @default 60000 */
@@ -29,7 +31,7 @@ export interface FedisimProcess {
 export async function startFedisimProcess(options: FedisimProcessOptions): Promise<FedisimProcess> {
   const cli = join(import.meta.dirname, "cli.ts");
   const latency = ["--latency-median", String(options.latency.medianMs), ...(options.latency.p99Ms === undefined ? [] : ["--latency-p99", String(options.latency.p99Ms)])];
-  const child = spawn(process.execPath, [cli, "--domains", String(options.domains), "--seed", String(options.seed), "--out", options.dir, ...latency, ...(options.certificatesUpfront === true ? ["--certificates-upfront"] : [])], {
+  const child = spawn(process.execPath, [cli, "--domains", String(options.domains), "--seed", String(options.seed), "--out", options.dir, ...latency, ...(options.hostilePercent ? ["--hostile", String(options.hostilePercent)] : []), ...(options.certificatesUpfront === true ? ["--certificates-upfront"] : [])], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
