@@ -127,6 +127,17 @@ describe("HttpClient", () => {
     expect(small).toMatchObject({ ok: false, failure: { errorClass: "SIZE", reason: "response body is over the 4096-byte limit" } });
   });
 
+  it("keeps the first bytes of an answer past a truncating limit and stops reading, plain or gzipped", async () => {
+    const bomb = await http.fetch(`https://${first("gzip-bomb").ascii}/nodeinfo/2.0`, { endpointBytes: 4096, truncate: true });
+    expect(bomb).toMatchObject({ ok: true, status: 200, headers: { "content-encoding": "gzip" } });
+    expect(bomb.ok && bomb.body).toEqual(Buffer.alloc(4096));
+    const oversized = await http.fetch(`https://${first("oversized").ascii}/nodeinfo/2.0`, { endpointBytes: 100_000, truncate: true });
+    expect(oversized.ok && oversized.body.toString()).toBe(`["${"x".repeat(100_000 - 2)}`);
+    // Never above the client's own limit, whatever the endpoint asks.
+    const capped = await http.fetch(`https://${first("oversized").ascii}/nodeinfo/2.0`, { endpointBytes: 64 * 1024 * 1024 });
+    expect(capped).toMatchObject({ ok: false, failure: { errorClass: "SIZE", reason: expect.stringContaining("over the 10485760-byte limit") } });
+  });
+
   it("never has more than the per-host limit in flight to one host", async () => {
     const domain = first("mastodon").ascii;
     await Promise.all(Array.from({ length: 12 }, () => http.fetch(`https://${domain}/api/v2/instance`)));
