@@ -261,6 +261,7 @@ class ProbeRun {
     const result = await this.deps.http.fetch(url, {
       signal: this.deadline,
       endpointBytes: SMALL_ANSWER_BYTES,
+      maxUrlLength: MAX_URL_LENGTH,
       ...(accept === undefined ? {} : { accept }),
       beforeRequest: (hop) => this.allowedByRobots(hop),
     });

@@ -71,6 +71,8 @@ export interface FetchOptions {
   readonly endpointBytes?: number;
   /** Past the limit, keep the bytes up to it and stop reading (robots.txt) instead of failing with SIZE. */
   readonly truncate?: boolean;
+  /** A redirect to a longer URL is refused (HTTP3XX REDIRECT). @default no limit */
+  readonly maxUrlLength?: number;
   /** This request's time limit, connect to last byte. @default the client's timeoutMs */
   readonly timeoutMs?: number;
   /**
@@ -97,8 +99,8 @@ export class BodyRejected extends Error {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /**
- * The longest URL the crawler requests: a redirect (or a NodeInfo link) to a longer one is refused,
- * so every path that robots.txt rules are matched against has a bound.
+ * The longest URL a probe requests: a redirect (or a NodeInfo link) to a longer one is refused, so
+ * every path that robots.txt rules are matched against has a bound.
  */
 export const MAX_URL_LENGTH = 2048;
 /** The TLS every connection offers (bench/floor.ts measures the same handshake). */
@@ -219,8 +221,8 @@ export class HttpClient {
       } catch {
         return { ok: false, failure: { errorClass: "HTTP3XX", cause: String(result.status), reason: `redirect to an invalid URL: ${result.headers.location.slice(0, 200)}` }, attempts };
       }
-      if (next.href.length > MAX_URL_LENGTH) {
-        return { ok: false, failure: { errorClass: "HTTP3XX", cause: "REDIRECT", reason: `redirect to a URL longer than ${MAX_URL_LENGTH} characters (${next.href.slice(0, 120)}…)` }, attempts };
+      if (options.maxUrlLength !== undefined && next.href.length > options.maxUrlLength) {
+        return { ok: false, failure: { errorClass: "HTTP3XX", cause: "REDIRECT", reason: `redirect to a URL longer than ${options.maxUrlLength} characters (${next.href.slice(0, 120)}…)` }, attempts };
       }
       if (next.protocol !== "https:") {
         return { ok: false, failure: { errorClass: "HTTP3XX", cause: "INSECURE_REDIRECT", reason: `redirect away from HTTPS to ${next.href.slice(0, 200)}` }, attempts };

@@ -318,6 +318,8 @@ export const HOSTILE_FAMILIES: readonly Family[] = [
   // NUL bytes in the answer and so in the parser's error message: stored without them.
   family("hostile-json-nul", 1, (d) => [failure(mastodon(d, "hostile-json-nul"), "JSON", "INVALID", "nodeinfo", 3, { fault: { at: "nodeinfo", fault: { kind: "hostile", body: "json-nul" } } })]),
   family("hostile-json-deep", 1, (d) => [failure(mastodon(d, "hostile-json-deep"), "JSON", "INVALID", "nodeinfo", 3, { fault: { at: "nodeinfo", fault: { kind: "hostile", body: "json-deep" } } })]),
+  // A redirect past the longest URL a probe requests: refused, so robots.txt rules never meet a huge path.
+  family("hostile-redirect-long", 1, (d) => [failure(mastodon(d, "hostile-redirect-long"), "HTTP3XX", "REDIRECT", "nodeinfo", 3, { fault: { at: "nodeinfo", fault: { kind: "hostile", body: "redirect-long" } } })]),
   family("hostile-version-megabyte", 1, (d) => [documentFault(d, "hostile-version-megabyte", { kind: "hostile", body: "version-megabyte" }, "JSON", "VERSION")]),
   // More monthly users than PostgreSQL's int holds: as implausible as a negative count.
   family("hostile-users-over-int", 1, (d) => [usersFault(d, "hostile-users-over-int", { total: 2 ** 31, activeMonth: 2 ** 31 })]),

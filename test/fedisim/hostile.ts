@@ -20,6 +20,9 @@ const MASTODON_ROBOTS = "User-agent: *\nDisallow: /media_proxy/\nDisallow: /inte
  */
 export function hostileReply(body: HostileBody, document: () => string): Reply {
   switch (body) {
+    case "redirect-long":
+      // To the NodeInfo document itself: followed, it would be read as the answer.
+      return { type: "body", status: 301, headers: { location: `/nodeinfo/2.0?${"a".repeat(60 * KIB)}`, "content-type": "text/html" }, body: "" };
     case "robots-wildcards": {
       // Stars a regular expression would backtrack on; none matches a path ending other than in ".php".
       const rules = [`Disallow: /${"*".repeat(24)}x.php$`, `Disallow: /${"*a".repeat(400)}*.php$`, `Allow: /*${"*b".repeat(400)}*.php$`];

@@ -64,7 +64,9 @@ export type HostileBody =
   /** Arrays nested half a million deep. */
   | "json-deep"
   /** The NodeInfo document with a version string of about 900 KiB. */
-  | "version-megabyte";
+  | "version-megabyte"
+  /** A redirect to the NodeInfo document with a 60 KiB query: past the longest URL a probe requests. */
+  | "redirect-long";
 
 export type NodeinfoMode =
   /** The usual: `links` list with one NodeInfo 2.0 link. */
