@@ -171,7 +171,6 @@ export class Syncer {
         failures = 0;
         await this.sleep(1000);
       } catch (err) {
-        // pushAll recorded the failure; nothing here may throw, or the loop would end unnoticed.
         if (this.reachable !== false) this.options.log(`sync: cannot reach PostgreSQL (${describe(err)}); results stay staged and sync retries with backoff`);
         this.reachable = false;
         failures++;

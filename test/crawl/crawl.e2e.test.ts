@@ -5,16 +5,15 @@
  * run must finish the job (those runs take the ordinary domains only: the hostile ones' slow host
  * would add half a minute to each).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userAgent } from "../../src/version.ts";
 import { courtesyViolations } from "../fedisim/courtesy.ts";
-import { HOSTILE_FAMILIES } from "../fedisim/families.ts";
 import { type DomainSpec, type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { crawlerEnv, finishedDomains, mismatches as storeMismatches, requireBinary, type Run, runBinary, sqliteLookup, textCapViolations } from "./e2e.ts";
+import { crawlerEnv, finishedDomains, mismatches as storeMismatches, requireBinary, type Run, runBinary, sqliteLookup, textCapViolations, writeOrdinaryList } from "./e2e.ts";
 
 const DOMAINS = 2000;
 /** Every hostile family at least once, and some of each drawn again. */
@@ -29,9 +28,7 @@ beforeAll(async () => {
   sim = await startFedisim(generateScenario({ domains: DOMAINS, seed: 77, hostile: HOSTILE_SHARE }), { latencyScale: 0.1 });
   dir = mkdtempSync(join(tmpdir(), "vmcrawl-crawl-e2e-"));
   sim.writeFiles(dir);
-  const hostile = new Set(HOSTILE_FAMILIES.map((f) => f.name));
-  ordinary = sim.scenario.listed.filter((s) => !hostile.has(s.family));
-  writeFileSync(join(dir, "ordinary.txt"), `${ordinary.map((s) => s.name).join("\n")}\n`);
+  ordinary = writeOrdinaryList(sim, dir);
 }, 60_000);
 
 afterAll(async () => {

@@ -4,9 +4,10 @@
  * middle of a crawl (kill the database, cut the tunnel, kill the crawler).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
+import { HOSTILE_FAMILIES } from "../fedisim/families.ts";
 import type { DomainSpec, Fedisim } from "../fedisim/index.ts";
 import { TEXT_CAPS } from "../../src/store/sanitize.ts";
 import { compareStoredWithTruth } from "./truth.ts";
@@ -127,4 +128,12 @@ export function textCapViolations(rows: (table: keyof typeof CAPPED_COLUMNS) => 
     }
   }
   return found;
+}
+
+/** The listed domains of no hostile family, also written to `dir`/ordinary.txt for `--file`. */
+export function writeOrdinaryList(sim: Fedisim, dir: string): DomainSpec[] {
+  const hostile = new Set(HOSTILE_FAMILIES.map((f) => f.name));
+  const ordinary = sim.scenario.listed.filter((s) => !hostile.has(s.family));
+  writeFileSync(join(dir, "ordinary.txt"), `${ordinary.map((s) => s.name).join("\n")}\n`);
+  return ordinary;
 }

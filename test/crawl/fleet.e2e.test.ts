@@ -8,17 +8,16 @@
  * no text PostgreSQL holds is over its cap; the other runs take the ordinary domains only (the
  * hostile ones' slow host would add half a minute to each).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { HOSTILE_FAMILIES } from "../fedisim/families.ts";
 import { type DomainSpec, type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import { PostgresCluster } from "../support/postgres.ts";
 import { type SshServer, startSshd } from "../support/sshd.ts";
-import { CAPPED_COLUMNS, crawlerEnv, finishedDomains, mismatches, postgresLookup, requireBinary, type Run, runBinary, textCapViolations } from "./e2e.ts";
+import { CAPPED_COLUMNS, crawlerEnv, finishedDomains, mismatches, postgresLookup, requireBinary, type Run, runBinary, textCapViolations, writeOrdinaryList } from "./e2e.ts";
 
 const postgresBin = inject("postgresBin");
 const sshdPath = inject("sshd");
@@ -38,9 +37,7 @@ beforeAll(async () => {
   sim = await startFedisim(generateScenario({ domains: DOMAINS, seed: 78, hostile: HOSTILE_SHARE }), { latencyScale: 0.1, logRequests: false });
   dir = mkdtempSync(join(tmpdir(), "vmcrawl-fleet-e2e-"));
   sim.writeFiles(dir);
-  const hostile = new Set(HOSTILE_FAMILIES.map((f) => f.name));
-  ordinary = sim.scenario.listed.filter((s) => !hostile.has(s.family));
-  writeFileSync(join(dir, "ordinary.txt"), `${ordinary.map((s) => s.name).join("\n")}\n`);
+  ordinary = writeOrdinaryList(sim, dir);
   // A cluster of its own: these tests crash it.
   cluster = await PostgresCluster.create(postgresBin);
   admin = connect("postgres");
