@@ -1,5 +1,6 @@
 /**
- * The shipped binary against a 2,000-domain simulated fediverse covering every behaviour family:
+ * The shipped binary against a 2,000-domain simulated fediverse covering every behaviour family,
+ * hostile ones included:
  * `vmcrawl probe --file domains.txt --json`, every outcome compared with ground truth, the
  * simulator's request log checked for courtesy, and the crawler's peak memory measured by the OS.
  */
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userAgent } from "../../src/version.ts";
 import { courtesyViolations } from "../fedisim/courtesy.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { FAMILIES } from "../fedisim/families.ts";
+import { FAMILIES, HOSTILE_FAMILIES } from "../fedisim/families.ts";
 import { compareWithTruth } from "./truth.ts";
 
 const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
@@ -24,7 +25,7 @@ beforeAll(async () => {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run "npm run build" first (npm test does)`);
   if (!existsSync("/usr/bin/time")) throw new Error("GNU time (/usr/bin/time) is missing: apt-get install time (.ci/run does)");
   // Some latency, so connections overlap as they do for real (scaled down to keep the test quick).
-  sim = await startFedisim(generateScenario({ domains: DOMAINS, seed: 2026 }), { latencyScale: 0.1 });
+  sim = await startFedisim(generateScenario({ domains: DOMAINS, seed: 2026, hostile: 0.03 }), { latencyScale: 0.1 });
   const out = mkdtempSync(join(tmpdir(), "vmcrawl-e2e-"));
   sim.writeFiles(out);
   const env = {
@@ -58,9 +59,9 @@ afterAll(async () => {
 });
 
 describe(`vmcrawl probe over ${DOMAINS} simulated domains`, () => {
-  it("covers every behaviour family", () => {
+  it("covers every behaviour family, hostile ones included", () => {
     const families = new Set(sim.scenario.listed.map((s) => s.family));
-    for (const f of FAMILIES) expect(families.has(f.name), f.name).toBe(true);
+    for (const f of [...FAMILIES, ...HOSTILE_FAMILIES]) expect(families.has(f.name), f.name).toBe(true);
   });
 
   it("prints every documented key on every line", () => {

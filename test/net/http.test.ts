@@ -14,7 +14,7 @@ const first = (family: string) => sim.scenario.listed.find((s) => s.family === f
 
 beforeAll(async () => {
   sim = await startFedisim(
-    generateScenario({ domains: 8, seed: 4, families: ["mastodon", "redirect-chain", "oversized", "gzip-bomb", "mastodon-http1-only"], latency: { medianMs: 0 } }),
+    generateScenario({ domains: 8, seed: 4, families: ["mastodon", "redirect-chain", "oversized", "gzip-bomb", "mastodon-http1-only", "slow-first-byte"], latency: { medianMs: 0 } }),
     { latencyScale: 0 },
   );
   const { config } = loadConfig({ env: { HOME: sim.dir, ...sim.crawlerEnv }, cwd: sim.dir });
@@ -136,6 +136,17 @@ describe("HttpClient", () => {
     // Never above the client's own limit, whatever the endpoint asks.
     const capped = await http.fetch(`https://${first("oversized").ascii}/nodeinfo/2.0`, { endpointBytes: 64 * 1024 * 1024 });
     expect(capped).toMatchObject({ ok: false, failure: { errorClass: "SIZE", reason: expect.stringContaining("over the 10485760-byte limit") } });
+  });
+
+  it("waits for a turn at a busy host only until the domain's deadline, not until a turn comes", async () => {
+    const slow = `https://${first("slow-first-byte").ascii}/.well-known/nodeinfo`;
+    // Other domains hold both turns at the host for the whole request timeout (5 s).
+    const holders = [http.fetch(slow), http.fetch(slow)];
+    const started = performance.now();
+    const waiting = await http.fetch(slow, { signal: AbortSignal.timeout(300) });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(waiting).toMatchObject({ ok: false, failure: { errorClass: "TCP", cause: "TIMEOUT", reason: expect.stringContaining("waiting for a turn") } });
+    await Promise.all(holders);
   });
 
   it("never has more than the per-host limit in flight to one host", async () => {
