@@ -20,6 +20,12 @@ describe("README", () => {
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
   });
 
+  it("stays a document for users: under 25 KB, the design in docs/architecture.md, the figures in bench/README.md", () => {
+    expect(Buffer.byteLength(readme)).toBeLessThan(25 * 1024);
+    expect(readme).toContain("](docs/architecture.md)");
+    expect(readme).toContain("](bench/README.md)");
+  });
+
   it(".ci/run runs the README's test command", () => {
     expect(ciRun).toMatch(new RegExp(`^${commands[1]!.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}( |$)`, "m"));
   });
