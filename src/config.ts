@@ -199,14 +199,14 @@ const fields = {
     description: "The daemon crawls a healthy server again after this many hours (failures back off by class, up to VMCRAWL_RETRY_CAP_HOURS).",
     defaultText: "`1`",
     default: () => 1,
-    parse: seconds(0.01, 8760),
+    parse: hours(0.01, 8760),
   }),
   VMCRAWL_RETRY_CAP_HOURS: field({
     group: "Crawling",
     description: "Longest backoff between retries of a failing domain, in hours (classes with a longer base, such as NXDOMAIN or an opt-out, keep theirs).",
     defaultText: "`168`",
     default: () => 168,
-    parse: seconds(1, 8760),
+    parse: hours(1, 8760),
   }),
   VMCRAWL_ERROR_BUFFER: field({
     group: "Crawling",
@@ -795,10 +795,19 @@ function integer(min: number, max: number) {
 }
 
 function seconds(min: number, max: number) {
+  return decimal("seconds", min, max);
+}
+
+function hours(min: number, max: number) {
+  return decimal("hours", min, max);
+}
+
+/** A decimal number of `unit` within [min, max]; the error names the unit. */
+function decimal(unit: string, min: number, max: number) {
   return (raw: string): number => {
     const text = raw.trim();
     const value = Number(text);
-    if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) throw new Expected(`a number of seconds from ${min} to ${max}`);
+    if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) throw new Expected(`a number of ${unit} from ${min} to ${max}`);
     return value;
   };
 }
