@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { type FleetNode, openFleet } from "../crawl/fleet.ts";
+import { ExitCode } from "../errors.ts";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
 import { crawlGate, LagMonitor, MAX_LAG_MS } from "../crawl/load-gate.ts";
 import { ProbePool } from "../crawl/probe-pool.ts";
@@ -45,7 +46,8 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) {
       warn(`${signal} again, quitting now (every written batch is whole)`);
-      process.exit(130);
+      // The one exit outside the CLI shell: a second Ctrl-C asks to quit without waiting for cleanup.
+      process.exit(ExitCode.interrupted);
     }
     received = signal;
     runtime.io.stderr.write(`\nvmcrawl: ${signal}: stopping, writing finished results (Ctrl-C again to quit at once)\n`);

@@ -9,7 +9,7 @@ import { crawlModeRanges, findCrawlMode } from "../crawl/modes.ts";
 import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
 import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
-import { NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
+import { ExitCode, NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
 import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { PostgresStore } from "../store/postgres.ts";
 import type { GuardVerdict, RecordedDay } from "../stats/guard.ts";
@@ -76,7 +76,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
-        { exitCode: 130 },
+        { exitCode: ExitCode.interrupted },
       );
     }
     const done = `vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}`;

@@ -1,6 +1,7 @@
 /** `vmcrawl daemon [--drain]`: crawl continuously as domains fall due; what systemd runs. */
 import { defineCommand } from "citty";
 import { runDaemon } from "../crawl/daemon.ts";
+import { ExitCode } from "../errors.ts";
 import { withHttpClient } from "../net/index.ts";
 import { githubFor } from "../versions/github.ts";
 import { refreshFromGithub } from "../versions/refresh.ts";
@@ -54,7 +55,7 @@ export default defineCommand({
       }
       warn(`daemon: stopped after ${result.crawled} domains (${result.batches} claims)`);
       // Ctrl-C is an interruption (130); SIGTERM is how a service is told to stop (0).
-      if (session.signalName() === "SIGINT") process.exitCode = 130;
+      if (session.signalName() === "SIGINT") process.exitCode = ExitCode.interrupted;
     });
   },
 });

@@ -6,7 +6,7 @@
  * rejection reason counted.
  */
 import { defineCommand } from "citty";
-import { VmcrawlError } from "../errors.ts";
+import { ExitCode, VmcrawlError } from "../errors.ts";
 import { createHttpClient } from "../net/index.ts";
 import { runFetch, type FetchSummary } from "../peers/run.ts";
 import { FetchProgress } from "../peers/progress.ts";
@@ -94,7 +94,7 @@ export default defineCommand({
       }
       if (summary.interrupted) {
         if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
-        throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: 130 });
+        throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: ExitCode.interrupted });
       }
       if (context.args.crawl !== false && summary.added > 0) {
         const crawl = await session.run(menuSource(0, store.crawl, warn));
@@ -102,7 +102,7 @@ export default defineCommand({
         if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {
           if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
-          throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: 130 });
+          throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: ExitCode.interrupted });
         }
       }
       if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
