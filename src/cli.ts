@@ -191,8 +191,23 @@ async function usage(found: Found): Promise<string> {
   const meta = (await resolve(found.command.meta)) ?? {};
   // citty names a command "<parent name> <name>"; give it the full path and the version.
   const parent = found.parent ? { meta: { name: parentName, version: VERSION } } : undefined;
-  const command = { ...found.command, meta: { ...meta, name: found.path.at(-1), version: VERSION } };
+  const subCommands = await resolve(found.command.subCommands);
+  const command: AnyCommand = {
+    ...found.command,
+    meta: { ...meta, name: found.path.at(-1), version: VERSION },
+    // citty's usage imports every subcommand to read its description; a lazy one that carries it is listed as it is.
+    ...(subCommands === undefined ? {} : { subCommands: Object.fromEntries(Object.entries(subCommands).map(([name, sub]) => [name, listed(sub)])) as typeof subCommands }),
+  };
   return renderUsage(command, parent as AnyCommand | undefined);
+}
+
+/** A subcommand loaded only when it runs, carrying its `meta` so that usage can list it without loading it. */
+export function lazyCommand(meta: { name: string; description: string }, load: () => Promise<AnyCommand>): (() => Promise<AnyCommand>) & { meta: typeof meta } {
+  return Object.assign(load, { meta });
+}
+
+function listed(sub: unknown): unknown {
+  return typeof sub === "function" && "meta" in sub ? { meta: (sub as { meta: unknown }).meta } : sub;
 }
 
 /** citty colours help unconditionally; keep escape codes out of pipes and files. */

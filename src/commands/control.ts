@@ -7,9 +7,10 @@ import { connectPostgres, describeStorage } from "../store/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
 import type { Runtime } from "../cli.ts";
 import { println, runtimeOf } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
-  meta: { name: "control", description: "Pause or resume every crawler daemon (status, pause, resume)" },
+  meta: metaOf("control"),
   args: {
     action: { type: "positional", required: false, valueHint: "status|pause|resume", description: "What to do (default: status)" },
     reason: { type: "string", valueHint: "text", description: "With pause: why, shown to whoever looks" },

@@ -5,7 +5,7 @@
  */
 import { defineCommand } from "citty";
 import type { Runtime } from "../cli.ts";
-import { crawlModeRanges, findCrawlMode } from "../crawl/modes.ts";
+import { findCrawlMode } from "../crawl/modes.ts";
 import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
 import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
@@ -26,16 +26,11 @@ import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
+import { crawlArgs } from "./crawl-args.ts";
+import { metaOf } from "./catalogue.ts";
 
 const STATISTICS_EVERY_MS = 3_600_000;
 
-export const crawlArgs = {
-  new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
-  target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
-  file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line (added to the database first)" },
-  mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()})` },
-  db: { type: "string", valueHint: "domain", description: "Print everything stored about one domain and exit (no crawl)" },
-} as const;
 
 export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
@@ -187,7 +182,7 @@ export function describeRecorded({ date, verdict }: RecordedDay): string {
 }
 
 export default defineCommand({
-  meta: { name: "crawl", description: "Crawl known domains: the same as vmcrawl with no command" },
+  meta: metaOf("crawl"),
   args: crawlArgs,
   run: (context) => crawl(runtimeOf(context), context.args),
 });

@@ -9,12 +9,10 @@ import { releaseLeases } from "../store/postgres-fleet.ts";
 import { recordStatistics } from "./crawl.ts";
 import { runtimeOf } from "./_shared.ts";
 import { withCrawlSession } from "./_crawl-session.ts";
+import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
-  meta: {
-    name: "daemon",
-    description: "Crawl continuously as domains fall due (leases in fleet mode); SIGTERM stops cleanly",
-  },
+  meta: metaOf("daemon"),
   args: {
     drain: { type: "boolean", description: "Exit once nothing is due instead of waiting for more" },
   },

@@ -2,6 +2,7 @@
 import { defineCommand } from "citty";
 import { describeStorage } from "../store/index.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 const migrate = defineCommand({
   meta: {
@@ -18,6 +19,6 @@ const migrate = defineCommand({
 });
 
 export default defineCommand({
-  meta: { name: "db", description: "Database schema: vmcrawl db migrate" },
+  meta: metaOf("db"),
   subCommands: { migrate },
 });

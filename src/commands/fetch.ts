@@ -19,12 +19,10 @@ import { finishFleetRun, menuSource } from "./crawl.ts";
 import { showFetchProgress } from "./fetch-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
-  meta: {
-    name: "fetch",
-    description: "Discover new domains from the peer lists of known Mastodon servers, then crawl the new ones",
-  },
+  meta: metaOf("fetch"),
   args: {
     target: { type: "string", valueHint: "domain", description: "Fetch peers from this one server (not with --limit, --offset, --random)" },
     limit: { type: "string", valueHint: "N", description: "Number of source servers, largest first (default VMCRAWL_FETCH_LIMIT, 10)" },

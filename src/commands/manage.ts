@@ -9,11 +9,12 @@ import { runtimeOf } from "./_shared.ts";
 import dni from "./manage/dni.ts";
 import { pause, requeueCommand, resume, search, statsDays, tld } from "./manage/misc.ts";
 import { nightly, versions } from "./manage/versions.ts";
+import { metaOf } from "./catalogue.ts";
 
 export const MANAGE_SUBCOMMANDS = "dni (import, list, count, add, remove), nightly (list, add, set-end), versions (show, update, promote, eol, reorder, advisories), tld update, search, requeue, stats (flagged, invalid, valid), pause, resume";
 
 export default defineCommand({
-  meta: { name: "manage", description: "DNI list, nightly and release versions, advisories, TLD list, search, requeue, statistics days; a menu on a terminal" },
+  meta: metaOf("manage"),
   subCommands: { dni, nightly, versions, tld, search, requeue: requeueCommand, stats: statsDays, pause, resume },
   async run(context) {
     const runtime = runtimeOf(context);

@@ -18,12 +18,10 @@ import { sanitizeOutcome } from "../store/sanitize.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
 import { printable } from "../text.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
-  meta: {
-    name: "probe",
-    description: "Crawl domains now and show what happened, request by request; stores nothing",
-  },
+  meta: metaOf("probe"),
   args: {
     domains: { type: "positional", required: false, valueHint: "domain", description: "Domains to probe (also comma-separated)" },
     file: { type: "string", valueHint: "path", description: "Also probe the domains in this file, one per line" },

@@ -11,6 +11,7 @@ import { UsageError } from "../errors.ts";
 import { createApi } from "../serve/app.ts";
 import { describeStorage, openStore } from "../store/index.ts";
 import { runtimeOf } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-f:]+)\]|([^:\s]+)):(\d{1,5})$/i.exec(value.trim());
@@ -20,7 +21,7 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export default defineCommand({
-  meta: { name: "serve", description: "Serve the JSON API and the dashboard page (aggregates public; server lists and writes behind VMCRAWL_API_KEY)" },
+  meta: metaOf("serve"),
   args: { listen: { type: "string", valueHint: "host:port", description: "Where to listen (default 127.0.0.1:8080)" } },
   async run(context) {
     const runtime = runtimeOf(context);

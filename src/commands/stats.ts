@@ -14,11 +14,12 @@ import { describeStorage } from "../store/index.ts";
 import { count, printable, thousands } from "../text.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 const MAX_DAYS = 3650;
 
 export default defineCommand({
-  meta: { name: "stats", description: "Show the latest day's patch statistics and their history" },
+  meta: metaOf("stats"),
   args: {
     days: { type: "string", valueHint: "N", description: `Days of history, today included (default 14, at most ${MAX_DAYS})` },
     json: { type: "boolean", description: "Print JSON: the branches, the latest day and the history" },

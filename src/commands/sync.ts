@@ -10,12 +10,10 @@ import type { QuarantinedEntry } from "../store/sqlite-staging.ts";
 import { describe, Syncer } from "../store/sync.ts";
 import { count, printable } from "../text.ts";
 import { println, runtimeOf } from "./_shared.ts";
+import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
-  meta: {
-    name: "sync",
-    description: "Push results staged in local SQLite to PostgreSQL now; exits 1 if anything is left or was quarantined",
-  },
+  meta: metaOf("sync"),
   args: {
     status: { type: "boolean", description: "Show the backlog, its oldest entry, the last successful sync and the quarantined entries instead" },
     "retry-quarantined": { type: "boolean", description: "Stage the entries PostgreSQL refused again (after everything since), then push" },

@@ -1,0 +1,13 @@
+/**
+ * The crawl flags, which the root command takes too (`vmcrawl --target …`). Kept apart from
+ * crawl.ts so that `vmcrawl --version` and `--help` load the flag table, not the crawler.
+ */
+import { crawlModeRanges } from "../crawl/modes.ts";
+
+export const crawlArgs = {
+  new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
+  target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
+  file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line (added to the database first)" },
+  mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()})` },
+  db: { type: "string", valueHint: "domain", description: "Print everything stored about one domain and exit (no crawl)" },
+} as const;
