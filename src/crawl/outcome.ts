@@ -43,6 +43,13 @@ export type Endpoint = keyof typeof ENDPOINTS;
 /** Mastodon-compatible software (DESIGN §6); others are recorded by name only. */
 export const MASTODON_COMPATIBLE = ["mastodon", "hometown", "kmyblue"] as const;
 
+/** The classes in which a server said stop: a hard-fail status, or robots.txt. Never asked again by a routine run, never published. */
+const OPT_OUT_CLASSES: readonly ErrorClass[] = ["HARD", "ROBOT"];
+
+export function isOptOut(errorClass: ErrorClass): boolean {
+  return OPT_OUT_CLASSES.includes(errorClass);
+}
+
 /** Status codes that mean "stop crawling this server" (seed: hard fail). */
 export const HARD_FAIL_STATUSES = [410, 418, 451, 999] as const;
 

@@ -21,7 +21,7 @@ import { cleanVersion, type VersionContext } from "../versions/clean.ts";
 import { backendFromHostMeta, backendFromWebfinger, hostOf } from "./discovery.ts";
 import { parseLenientJson } from "./json.ts";
 import { isObject, readSoftware, readUsers, readWellKnown } from "./nodeinfo.ts";
-import { type Endpoint, type ErrorClass, HARD_FAIL_STATUSES, httpClass, MASTODON_COMPATIBLE, type OutcomeKind } from "./outcome.ts";
+import { type Endpoint, type ErrorClass, HARD_FAIL_STATUSES, httpClass, isOptOut, MASTODON_COMPATIBLE, type OutcomeKind } from "./outcome.ts";
 
 export interface ProbeDeps {
   /** With `scoped`, the probe's connections are closed when it ends. */
@@ -122,7 +122,7 @@ class ProbeRun {
 
     // 1. NodeInfo on the domain itself; a failure is held back while we look for a backend.
     const probed = await this.wellKnown(self);
-    if ("stop" in probed && (probed.stop === "matrix" || probed.hard === true || probed.errorClass === "ROBOT")) return probed;
+    if ("stop" in probed && (probed.stop === "matrix" || isOptOut(probed.errorClass))) return probed;
     let document: Record<string, unknown>;
     let server = self;
     if ("document" in probed) document = probed.document;
@@ -214,7 +214,7 @@ class ProbeRun {
   /** The domain the server calls itself: /api/v2/instance `domain`, else /api/v1/instance `uri`. */
   private async canonicalDomain(server: string): Promise<string | Stop> {
     const v2 = await this.getJson("instance_api_v2", `https://${server}/api/v2/instance`);
-    if ("stop" in v2 && ["HARD", "ROBOT"].includes(v2.errorClass)) return v2;
+    if ("stop" in v2 && isOptOut(v2.errorClass)) return v2;
     if ("value" in v2 && isObject(v2.value) && typeof v2.value.domain === "string") {
       const host = hostOf(`https://${v2.value.domain.trim().toLowerCase()}`);
       if (host !== undefined) return host;
@@ -222,7 +222,7 @@ class ProbeRun {
     const v1 = await this.getJson("instance_api_v1", `https://${server}/api/v1/instance`);
     if ("stop" in v1) {
       if (v1.errorClass === "HTTP4XX" && v1.cause === "401") return this.fail("API", "AUTH", "instance_api_v1", "the instance API requires authentication");
-      if (["HARD", "ROBOT", "DNS", "SSL", "TCP", "SIZE"].includes(v1.errorClass)) return v1;
+      if (isOptOut(v1.errorClass) || ["DNS", "SSL", "TCP", "SIZE"].includes(v1.errorClass)) return v1;
       return this.fail("API", "NO_DOMAIN", "instance_api_v1", `no instance API answer with the server's domain (${v1.reason})`);
     }
     if (isObject(v1.value) && typeof v1.value.uri === "string") {

@@ -15,7 +15,7 @@
  *    last known good row until retention removes it.
  */
 import type { ProbeOutcome } from "./probe.ts";
-import type { Endpoint, ErrorClass } from "./outcome.ts";
+import { type Endpoint, type ErrorClass, isOptOut } from "./outcome.ts";
 
 export interface ErrorState {
   readonly errorType: string | null;
@@ -48,8 +48,6 @@ export interface Transition {
 
 const NO_ERROR = { errorType: null, errorEndpoint: null, errorReason: null, errorCount: 0, terminalType: null } as const;
 
-/** Opt-outs and non-Mastodon servers leave the published list at once. */
-const UNPUBLISH_ON_FAILURE: readonly ErrorClass[] = ["HARD", "ROBOT"];
 
 export function transition(previous: ErrorState | undefined, outcome: ProbeOutcome, errorBuffer: number): Transition {
   switch (outcome.kind) {
@@ -66,7 +64,8 @@ export function transition(previous: ErrorState | undefined, outcome: ProbeOutco
       return { raw: { ...NO_ERROR, nodeinfo: outcome.software, aliasOf: null }, publication: { action: "unpublish" }, logError: false };
     case "error": {
       const failed = { errorType: outcome.error_class, errorEndpoint: outcome.endpoint, errorReason: outcome.cause, nodeinfo: null, aliasOf: null };
-      const publication: Publication = UNPUBLISH_ON_FAILURE.includes(outcome.error_class) ? { action: "unpublish" } : { action: "keep" };
+      // An opt-out leaves the published list at once; other failures keep the last good row.
+      const publication: Publication = isOptOut(outcome.error_class) ? { action: "unpublish" } : { action: "keep" };
       const terminal = previous?.terminalType ?? null;
       if (terminal !== null && terminal === outcome.error_class) {
         // Same class again: the terminal state and its count stand.

@@ -11,7 +11,7 @@ import type { Failure } from "../net/failure.ts";
 import { BodyRejected, type HttpClient } from "../net/http.ts";
 import { isAllowed } from "../net/robots.ts";
 import { fetchRobotsRules, type RobotsAnswer } from "../crawl/robots-rules.ts";
-import { HARD_FAIL_STATUSES } from "../crawl/outcome.ts";
+import { HARD_FAIL_STATUSES, isOptOut } from "../crawl/outcome.ts";
 import { type AdmissionRules, admitPeer, RejectionCounts } from "./admit.ts";
 import { JsonArrayError, JsonArrayStream } from "./json-stream.ts";
 
@@ -119,7 +119,7 @@ export async function fetchPeersOf(source: DomainName, deps: SourceDeps): Promis
   if (!result.ok) {
     const { failure } = result;
     // An opt-out (robots.txt disallows, or a hard-fail status on it) lasts; a robots.txt we could not read now does not.
-    if (fromRobots.has(failure)) return { status: failure.errorClass === "ROBOT" || failure.errorClass === "HARD" ? "refused" : "failed", reason: failure.reason, ...counts() };
+    if (fromRobots.has(failure)) return { status: isOptOut(failure.errorClass) ? "refused" : "failed", reason: failure.reason, ...counts() };
     if (failure.errorClass === "SIZE") return { status: "ok", truncated: true, ...counts() };
     if (failure.errorClass === "JSON") return { status: "refused", reason: failure.reason, ...counts() };
     return { status: "failed", reason: failure.reason, ...counts() };
