@@ -1,8 +1,11 @@
 /**
  * Start-up benchmark of the single binary: cold start of `vmcrawl --version`
- * (the CLI shell alone) and of `vmcrawl --db` on a fresh SQLite file (config,
- * addon from the binary, migrations, one lookup), with and without the SEA
- * code cache. Prints the figures and writes bench/results/startup.json.
+ * and `--help` (the CLI shell alone), `vmcrawl --db` on a fresh SQLite file
+ * (config, addon from the binary, migrations, one lookup) and `manage dni
+ * count` on a migrated one, with and without the SEA code cache, each against
+ * the pinned Node doing nothing (`node -e 0`) run just before it, so a slow
+ * moment of the machine weighs on both (the ratio is the median of the pairs).
+ * Prints the figures and writes bench/results/startup.json.
  *
  *   npm run build && node bench/startup.ts [--runs 30]
  */
@@ -36,13 +39,49 @@ function time(binary: string, args: (i: number) => string[], env: (i: number) =>
   return { medianMs: at(0.5), p90Ms: at(0.9), minMs: at(0) };
 }
 
+interface Paired extends Timing {
+  /** Median over the runs of this command's time ÷ bare Node's, run just before it. */
+  readonly timesNode: number;
+}
+
+/** `args` of `binary` against `node -e 0`, in pairs. */
+function paired(binary: string, args: (i: number) => string[], env: (i: number) => Record<string, string>): Paired {
+  spawnSync(binary, args(-1), { env: env(-1) });
+  const ours: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const node = clock(process.execPath, ["-e", "0"], { PATH: "/nonexistent" });
+    const mine = clock(binary, args(i), env(i));
+    ours.push(mine);
+    ratios.push(mine / node);
+  }
+  const timing = summary(ours);
+  return { ...timing, timesNode: Math.round(summary(ratios).medianMs * 100) / 100 };
+}
+
+function clock(binary: string, args: string[], env: Record<string, string>): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(binary, args, { env, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`${binary} ${args.join(" ")} failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function summary(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
+  return { medianMs: at(0.5), p90Ms: at(0.9), minMs: at(0) };
+}
+
 function measure(binary: string) {
   const home = mkdtempSync(join(tmpdir(), "vmcrawl-bench-"));
-  const env = (i: number) => ({ HOME: home, PATH: "/nonexistent", VMCRAWL_SQLITE_PATH: join(home, `fresh-${i}.db`) });
+  const fresh = (i: number) => ({ HOME: home, PATH: "/nonexistent", VMCRAWL_SQLITE_PATH: join(home, `fresh-${i}.db`) });
+  const migrated = () => ({ HOME: home, PATH: "/nonexistent", VMCRAWL_SQLITE_PATH: join(home, "migrated.db") });
   const result = {
     sizeMiB: Math.round((statSync(binary).size / 1024 / 1024) * 10) / 10,
-    version: time(binary, () => ["--version"], env),
-    lookupFreshDb: time(binary, () => ["--db", "example.social"], env),
+    version: paired(binary, () => ["--version"], fresh),
+    help: paired(binary, () => ["--help"], fresh),
+    lookupFreshDb: paired(binary, () => ["--db", "example.social"], fresh),
+    dniCount: paired(binary, () => ["manage", "dni", "count"], migrated),
   };
   rmSync(home, { recursive: true, force: true });
   return result;
@@ -60,7 +99,8 @@ const report = { date: new Date().toISOString(), node: process.version, runs, no
 console.log(`binary size: ${withCache.sizeMiB} MiB`);
 console.log(`node -e 0 (baseline): median ${nodeAlone.medianMs} ms (p90 ${nodeAlone.p90Ms})`);
 for (const [label, r] of [["code cache on ", withCache], ["code cache off", withoutCache]] as const) {
-  console.log(`${label}: --version median ${r.version.medianMs} ms (p90 ${r.version.p90Ms}); --db on a fresh file median ${r.lookupFreshDb.medianMs} ms (p90 ${r.lookupFreshDb.p90Ms})`);
+  const line = (name: string, t: Paired) => `${name} median ${t.medianMs} ms (p90 ${t.p90Ms}, ${t.timesNode}x node)`;
+  console.log(`${label}: ${[line("--version", r.version), line("--help", r.help), line("--db on a fresh file", r.lookupFreshDb), line("manage dni count", r.dniCount)].join("; ")}`);
 }
 mkdirSync(join(root, "bench", "results"), { recursive: true });
 writeFileSync(join(root, "bench", "results", "startup.json"), `${JSON.stringify(report, null, 2)}\n`);
