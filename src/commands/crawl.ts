@@ -31,7 +31,6 @@ import { metaOf } from "./catalogue.ts";
 
 const STATISTICS_EVERY_MS = 3_600_000;
 
-
 export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
   if (request.kind === "lookup") return lookupDomain(runtime, request.domain);
