@@ -73,7 +73,8 @@ function boundedRule(allow: boolean, value: string): RobotsRule | undefined {
   const read = collapsed.slice(0, 3 * MAX_PATTERN + 3);
   const pattern = normalise(read);
   if (read.length === collapsed.length && pattern.length <= MAX_PATTERN) return rule(allow, pattern);
-  return allow ? undefined : rule(allow, pattern.slice(0, MAX_PATTERN));
+  // A "$" the cut leaves at the end was a literal character: as an anchor it would disallow less.
+  return allow ? undefined : rule(allow, pattern.slice(0, MAX_PATTERN).replace(/\$$/, ""));
 }
 
 function rule(allow: boolean, pattern: string): RobotsRule {

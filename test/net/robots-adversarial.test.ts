@@ -51,6 +51,13 @@ describe("robots.txt from a hostile server", () => {
     expect(spent.result).toHaveLength(PROBE_PATHS.length);
   });
 
+  it("cuts a long Disallow into a prefix even where the cut ends on a literal \"$\" (it never becomes an exact match)", async () => {
+    const kept = `/a${"x".repeat(2045)}`;
+    const text = `User-agent: *\nDisallow: ${kept}$yyyy\n`;
+    const spent = await spend({ module: TARGETS, name: "robotsVerdicts", args: [text, "vmcrawl", [`${kept}zzz`, "/api/v2/instance"]], heapMb: HEAP_MB });
+    expect(spent.result).toEqual([false, true]);
+  });
+
   it("still obeys the rules it kept: a Disallow past the pattern cap is cut (so it disallows more), stars collapse", async () => {
     const text = `User-agent: *\nDisallow: /.well-known/${"x".repeat(5000)}\nDisallow: /api/v2/*${"*".repeat(5000)}instance$\n`;
     const spent = await spend({ module: TARGETS, name: "robotsVerdicts", args: [text, "vmcrawl", ["/.well-known/nodeinfo", `/.well-known/${"x".repeat(3000)}y`, "/api/v2/instance", "/api/v1/instance"]], heapMb: HEAP_MB });
