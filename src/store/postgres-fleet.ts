@@ -44,9 +44,9 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
       INSERT INTO sync_receipts (node_id, last_seq) VALUES (${nodeId}, 0)
       ON CONFLICT (node_id) DO UPDATE SET node_id = EXCLUDED.node_id RETURNING last_seq, now() AS now`;
     const before = Number(receipt!.last_seq);
-    const latestAllowed = (receipt!.now as Date).getTime() + CLOCK_TOLERANCE_MS;
+    const now = (receipt!.now as Date).getTime();
     // Through the sanitize boundary again: an outbox staged by an older build may hold anything.
-    const fresh = entries.filter((e) => e.seq > before).map((e) => ({ seq: e.seq, change: onTime(sanitizeStaged(e.change), latestAllowed) }));
+    const fresh = entries.filter((e) => e.seq > before).map((e) => ({ seq: e.seq, change: onTime(sanitizeStaged(e.change), now) }));
     if (fresh.length === 0) return { applied: 0, lastSeq: before };
 
     const newDomains = new Set<string>();
@@ -104,12 +104,12 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
 
 type StagedOutcome = Extract<StagedChange, { kind: "outcome" }>;
 
-/** An outcome stamped past `latestAllowed` (ms) is moved back to PostgreSQL's now, its next crawl with it. */
-function onTime(change: StagedChange, latestAllowed: number): StagedChange {
+/** An outcome stamped more than CLOCK_TOLERANCE_MS past PostgreSQL's `now` (ms) is moved back to it, its next crawl with it. */
+function onTime(change: StagedChange, now: number): StagedChange {
   if (change.kind !== "outcome") return change;
   const at = Date.parse(change.at);
-  if (!(at > latestAllowed)) return change;
-  const skew = at - (latestAllowed - CLOCK_TOLERANCE_MS);
+  if (!(at > now + CLOCK_TOLERANCE_MS)) return change;
+  const skew = at - now;
   const shift = (iso: string) => new Date(Date.parse(iso) - skew).toISOString();
   return { ...change, at: shift(change.at), raw: { ...change.raw, nextCrawlAt: shift(change.raw.nextCrawlAt) } };
 }
@@ -175,13 +175,16 @@ function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: st
   const statements: PromiseLike<unknown>[] = [
     insertRows(tx, "raw_domains", RAW_COLUMNS, rows, {
       // A late outcome (its lease ran out and another node claimed the domain) leaves that node's claim.
-      conflict: (param) => `ON CONFLICT (domain) DO UPDATE SET
+      conflict: (param) => {
+        const node = param(nodeId);
+        return `ON CONFLICT (domain) DO UPDATE SET
          last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
          error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
          error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
-         claimed_by = CASE WHEN raw_domains.claimed_by = ${param(nodeId)}::text THEN NULL ELSE raw_domains.claimed_by END,
-         claimed_until = CASE WHEN raw_domains.claimed_by = ${param(nodeId)}::text THEN NULL ELSE raw_domains.claimed_until END
-       WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`,
+         claimed_by = CASE WHEN raw_domains.claimed_by = ${node}::text THEN NULL ELSE raw_domains.claimed_by END,
+         claimed_until = CASE WHEN raw_domains.claimed_by = ${node}::text THEN NULL ELSE raw_domains.claimed_until END
+       WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`;
+      },
     }),
   ];
   const published = last.flatMap((o) =>

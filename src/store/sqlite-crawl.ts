@@ -3,7 +3,6 @@
  * selects (in keyset pages, so no list is ever held whole), new domains in,
  * outcomes out in one transaction per batch, daily statistics.
  */
-import { domainToASCII } from "node:url";
 import type Database from "better-sqlite3";
 import type { ProbeOutcome } from "../crawl/probe.ts";
 import { delayHours, nextCrawlAt, type ScheduleOptions } from "../crawl/schedule.ts";
@@ -12,7 +11,7 @@ import type { DailyStatistics } from "../stats/daily.ts";
 import { type GuardVerdict, guardDay } from "../stats/guard.ts";
 import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "../stats/record.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
-import { isListedAs } from "../net/domain.ts";
+import { domainSpellings, isListedAs, parseDomain } from "../net/domain.ts";
 import { sanitizeOutcome } from "./sanitize.ts";
 
 export interface Selection {
@@ -212,7 +211,7 @@ export class SqliteCrawlStore {
         if (error !== undefined && outcome.kind === "error") {
           logError.run(at, domain, error.message, worker, outcome.error_class, outcome.endpoint, outcome.cause);
         }
-        const addDomainName = outcome.kind === "alias" && !isListedAs([outcome.canonical, domainToASCII(outcome.canonical)], options.hardDni) ? outcome.canonical : undefined;
+        const addDomainName = outcome.kind === "alias" && !isListedInAnySpelling(outcome.canonical, options.hardDni) ? outcome.canonical : undefined;
         if (addDomainName !== undefined) addDomain.run(addDomainName);
         if (options.stage) {
           const change: StagedChange = { kind: "outcome", domain, at, seconds, raw, publication: step.publication, ...(error ? { error } : {}), ...(addDomainName ? { addDomain: addDomainName } : {}) };
@@ -242,6 +241,12 @@ export class SqliteCrawlStore {
       return verdict;
     })();
   }
+}
+
+/** Whether `name` is on `list` in any of its spellings (the list holds names as people typed them). */
+function isListedInAnySpelling(name: string, list: ReadonlySet<string>): boolean {
+  const parsed = parseDomain(name);
+  return parsed.ok ? isListedAs(domainSpellings(parsed.value), list) : list.has(name);
 }
 
 function table(selection: Selection): string {
