@@ -5,6 +5,7 @@
  */
 import { parseDomain } from "../net/domain.ts";
 import { isObject } from "./nodeinfo.ts";
+import { isJsonSpace } from "../json-chars.ts";
 import { parseLenientJson } from "./json.ts";
 
 /** How much of a host-meta document is read: a real one is well under a KiB. */
@@ -67,7 +68,7 @@ function* linkElements(xml: string): Generator<Map<string, string>> {
     if (name !== "link" && !name.endsWith(":link")) continue;
     const attributes = new Map<string, string>();
     for (;;) {
-      while (i < xml.length && (isSpace(xml.charCodeAt(i)) || xml[i] === "/")) i++;
+      while (i < xml.length && (isJsonSpace(xml.charCodeAt(i)) || xml[i] === "/")) i++;
       if (i >= xml.length) return;
       if (xml[i] === ">") {
         i++;
@@ -82,10 +83,10 @@ function* linkElements(xml: string): Generator<Map<string, string>> {
         continue;
       }
       const attribute = xml.slice(start, i).toLowerCase();
-      while (i < xml.length && isSpace(xml.charCodeAt(i))) i++;
+      while (i < xml.length && isJsonSpace(xml.charCodeAt(i))) i++;
       if (xml[i] !== "=") continue;
       i++;
-      while (i < xml.length && isSpace(xml.charCodeAt(i))) i++;
+      while (i < xml.length && isJsonSpace(xml.charCodeAt(i))) i++;
       const quote = xml[i];
       if (quote !== '"' && quote !== "'") continue;
       const close = xml.indexOf(quote, i + 1);
@@ -106,8 +107,4 @@ function nameEnd(text: string, i: number): number {
     i++;
   }
   return i;
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

@@ -9,6 +9,8 @@
  * (JSON.parse copes, but every recursive reader after it would not).
  */
 
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, isJsonSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "../json-chars.ts";
+
 export type JsonParse = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly cause: "EMPTY" | "INVALID"; readonly reason: string };
 
 /** Bodies larger than this get the plain parser only: a valid large answer parses, an invalid one fails as it is. */
@@ -98,16 +100,4 @@ function structure(text: string): { deepest: number; firstValueEnd: number | und
     }
   }
   return { deepest, firstValueEnd };
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-
-function isJsonSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

@@ -8,6 +8,8 @@
  * is an error at the byte where it stops being one.
  */
 
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, isJsonSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from "../json-chars.ts";
+
 export type ArrayEntry = { readonly kind: "string"; readonly value: string } | { readonly kind: "other"; readonly type: "number" | "object" | "array" | "boolean" | "null" } | { readonly kind: "long-string" };
 
 export class JsonArrayError extends Error {
@@ -24,18 +26,6 @@ export class JsonArrayError extends Error {
 // Plain numbers rather than an enum: Node runs this file by stripping types (bench/), which has no enums.
 const State = { BeforeArray: 0, BeforeFirst: 1, BeforeValue: 2, InString: 3, InScalar: 4, InNested: 5, AfterValue: 6, Done: 7 } as const;
 type State = (typeof State)[keyof typeof State];
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-
-function isSpace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
 
 export class JsonArrayStream {
   private state: State = State.BeforeArray;
@@ -74,13 +64,13 @@ export class JsonArrayStream {
       const byte = chunk[i]!;
       switch (this.state) {
         case State.BeforeArray:
-          if (isSpace(byte)) break;
+          if (isJsonSpace(byte)) break;
           if (byte !== OPEN_BRACKET) this.fail(`expected a JSON array ('['), found ${describeByte(byte)}`, i);
           this.state = State.BeforeFirst;
           break;
         case State.BeforeFirst:
         case State.BeforeValue:
-          if (isSpace(byte)) break;
+          if (isJsonSpace(byte)) break;
           if (byte === CLOSE_BRACKET && this.state === State.BeforeFirst) {
             this.state = State.Done;
             break;
@@ -116,7 +106,7 @@ export class JsonArrayStream {
           }
           break;
         case State.InScalar:
-          if (isSpace(byte) || byte === COMMA || byte === CLOSE_BRACKET) {
+          if (isJsonSpace(byte) || byte === COMMA || byte === CLOSE_BRACKET) {
             this.endScalar(i);
             this.state = State.AfterValue;
             i--; // the delimiter is read again as what follows a value
@@ -141,13 +131,13 @@ export class JsonArrayStream {
           }
           break;
         case State.AfterValue:
-          if (isSpace(byte)) break;
+          if (isJsonSpace(byte)) break;
           if (byte === COMMA) this.state = State.BeforeValue;
           else if (byte === CLOSE_BRACKET) this.state = State.Done;
           else this.fail(`expected ',' or ']' after a value, found ${describeByte(byte)}`, i);
           break;
         case State.Done:
-          if (!isSpace(byte)) this.fail(`unexpected ${describeByte(byte)} after the end of the array`, i);
+          if (!isJsonSpace(byte)) this.fail(`unexpected ${describeByte(byte)} after the end of the array`, i);
           break;
       }
     }
