@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import "./support/sql-as-text.ts";
 import type { ProbeOutcome } from "../src/crawl/probe.ts";
-import type { RecordedOutcome } from "../src/store/sqlite-crawl.ts";
+import type { RecordedOutcome } from "../src/core/decide.ts";
+import { recordOutcomes } from "../src/crawl/record.ts";
 import { PostgresCluster, findPostgresBin, freshDatabase } from "../test/support/postgres.ts";
 import { findSshd, startSshd } from "../test/support/sshd.ts";
 
@@ -55,7 +56,7 @@ async function stagedFile(dir: string): Promise<SqliteStore> {
   for (let start = 0; start < outcomes; start += 100) {
     const batch: RecordedOutcome[] = [];
     for (let i = start; i < Math.min(outcomes, start + 100); i++) batch.push({ outcome: outcomeFor(i), at, worker: "bench" });
-    store.crawl.recordOutcomes(batch, { errorBuffer: 0, hardDni: new Set(), schedule: { recrawlHours: 24, capHours: 168 }, stage: true });
+    recordOutcomes(store.crawl, batch, { errorBuffer: 0, hardDni: new Set(), schedule: { recrawlHours: 24, capHours: 168 }, stage: true });
   }
   return store;
 }

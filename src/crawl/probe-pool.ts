@@ -21,7 +21,7 @@ import { hostSlotsBuffer } from "../net/shared-limit.ts";
 import type { VersionContext } from "../versions/clean.ts";
 import { LAG_SLOT_BYTES, publishedLagMs } from "./load-gate.ts";
 import type { ProbeOutcome } from "./probe.ts";
-import type { Endpoint } from "./outcome.ts";
+import type { Endpoint } from "../core/outcome.ts";
 import type { FromWorker, ProbeWorkerSetup, ToWorker } from "./probe-worker.ts";
 
 /** The worker bundle's source, put in by the build (build.ts); absent when running from src. */

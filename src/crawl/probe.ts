@@ -12,7 +12,6 @@
  * 418, 451, 999) anywhere ends the probe at once.
  */
 import { deadline } from "../net/deadline.ts";
-import type { Failure } from "../net/failure.ts";
 import { type Attempt, type FetchResult, type HttpClient, MAX_URL_LENGTH } from "../net/http.ts";
 import type { DomainName } from "../net/domain.ts";
 import { isAllowed, type RobotsRule } from "../net/robots.ts";
@@ -21,7 +20,7 @@ import { cleanVersion, type VersionContext } from "../versions/clean.ts";
 import { backendFromHostMeta, backendFromWebfinger, hostOf } from "./discovery.ts";
 import { parseLenientJson } from "./json.ts";
 import { isObject, readSoftware, readUsers, readWellKnown } from "./nodeinfo.ts";
-import { type Endpoint, type ErrorClass, HARD_FAIL_STATUSES, httpClass, isOptOut, MASTODON_COMPATIBLE, type OutcomeKind } from "./outcome.ts";
+import { type Endpoint, type ErrorClass, type Failure, HARD_FAIL_STATUSES, httpClass, isOptOut, MASTODON_COMPATIBLE, type OutcomeKind, type ProbeOutcome, type ProbeRequest } from "../core/outcome.ts";
 
 export interface ProbeDeps {
   /** With `scoped`, the probe's connections are closed when it ends. */
@@ -35,29 +34,10 @@ export interface ProbeDeps {
   readonly signal?: AbortSignal;
 }
 
-/** One request made for the domain, for `vmcrawl probe`, slow-domain display and courtesy tests. */
-export interface ProbeRequest extends Attempt {
-  readonly endpoint: Endpoint;
-}
-
-interface Common {
-  readonly domain: string;
-  readonly requests: readonly ProbeRequest[];
-  readonly ms: number;
-}
-
-export type ProbeOutcome =
-  | (Common & { readonly kind: "mastodon" | "alias"; readonly software: string; readonly version: string; readonly full_version: string; readonly mau: number; readonly total_users: number; readonly canonical: string })
-  | (Common & { readonly kind: "other" | "matrix"; readonly software: string })
-  | (Common & { readonly kind: "error"; readonly error_class: ErrorClass; readonly cause: string; readonly endpoint: Endpoint; readonly reason: string });
-
 /** How a step ends early: an error outcome, or Matrix (which has no document to read). */
-interface ErrorStop {
+interface ErrorStop extends Failure {
   readonly stop: "error";
-  readonly errorClass: ErrorClass;
-  readonly cause: string;
   readonly endpoint: Endpoint;
-  readonly reason: string;
   /** A hard-fail status: ends the probe even where other failures are held back. */
   readonly hard?: boolean;
 }
@@ -338,4 +318,4 @@ function pathOf(url: string): string {
   }
 }
 
-export type { OutcomeKind };
+export type { OutcomeKind, ProbeOutcome, ProbeRequest };

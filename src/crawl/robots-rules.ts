@@ -8,7 +8,7 @@
 import type { Attempt, HttpClient } from "../net/http.ts";
 import type { Failure } from "../net/failure.ts";
 import { parseRobots, ROBOTS_READ_LIMIT, type RobotsRule, rulesFor } from "../net/robots.ts";
-import { HARD_FAIL_STATUSES, httpClass } from "./outcome.ts";
+import { HARD_FAIL_STATUSES, httpClass } from "../core/outcome.ts";
 
 export type RobotsAnswer = { readonly ok: true; readonly rules: readonly RobotsRule[] } | { readonly ok: false; readonly failure: Failure };
 

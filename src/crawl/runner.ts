@@ -14,8 +14,9 @@
  */
 import type { DomainName } from "../net/domain.ts";
 import { isListed } from "../net/domain.ts";
-import type { RecordedOutcome, RecordOptions } from "../store/sqlite-crawl.ts";
-import type { ScheduleOptions } from "./schedule.ts";
+import type { RecordedOutcome } from "../core/decide.ts";
+import type { ScheduleOptions } from "../core/schedule.ts";
+import { type OutcomeSink, recordOutcomes } from "./record.ts";
 import type { LoadGate } from "./load-gate.ts";
 import type { ProbeOutcome } from "./probe.ts";
 
@@ -32,10 +33,6 @@ export interface RunEvents {
   begin(domain: string): void;
   finish(outcome: ProbeOutcome): void;
   skip(domain: string, why: string): void;
-}
-
-export interface OutcomeSink {
-  recordOutcomes(batch: readonly RecordedOutcome[], options: RecordOptions): void;
 }
 
 export interface RunnerOptions {
@@ -175,7 +172,7 @@ class BatchWriter {
     if (this.pending.length === 0) return;
     // Written before the batch is let go: if the write fails, the outcomes are still pending.
     const { errorBuffer, hardDni, schedule, stage } = this.options;
-    this.options.store.recordOutcomes(this.pending, { errorBuffer, hardDni, schedule, ...(stage ? { stage } : {}) });
+    recordOutcomes(this.options.store, this.pending, { errorBuffer, hardDni, schedule, ...(stage ? { stage } : {}) });
     this.written += this.pending.length;
     this.pending = [];
   }

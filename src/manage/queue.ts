@@ -8,7 +8,7 @@ import { UsageError } from "../errors.ts";
 import { domainArg } from "../crawl/selection.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
-import { ERROR_CLASSES } from "../crawl/outcome.ts";
+import { ERROR_CLASSES } from "../core/outcome.ts";
 import { readBranches } from "../versions/branches.ts";
 import { placeVersion } from "../versions/patch.ts";
 

@@ -3,14 +3,9 @@
  * (DESIGN §6), by error code, walking the cause chain: codes survive two
  * copies of undici meeting; messages and `instanceof` do not.
  */
-import type { ErrorClass } from "../crawl/outcome.ts";
+import type { Failure } from "../core/outcome.ts";
 
-export interface Failure {
-  readonly errorClass: ErrorClass;
-  readonly cause: string;
-  /** One line for people: what happened, in words, with the underlying code. */
-  readonly reason: string;
-}
+export type { Failure };
 
 /** Raised by the client's own checks; the code is what classification reads. */
 export class NetError extends Error {

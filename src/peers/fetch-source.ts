@@ -11,7 +11,7 @@ import type { Failure } from "../net/failure.ts";
 import { BodyRejected, type HttpClient } from "../net/http.ts";
 import { isAllowed } from "../net/robots.ts";
 import { fetchRobotsRules, type RobotsAnswer } from "../crawl/robots-rules.ts";
-import { HARD_FAIL_STATUSES, isOptOut } from "../crawl/outcome.ts";
+import { HARD_FAIL_STATUSES, isOptOut } from "../core/outcome.ts";
 import { type AdmissionRules, admitPeer, RejectionCounts } from "./admit.ts";
 import { JsonArrayError, JsonArrayStream } from "./json-stream.ts";
 

@@ -6,21 +6,12 @@
  */
 import type postgres from "postgres";
 import { transaction, type TxSql } from "./postgres-tx.ts";
+import { columnArrays, ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, unnestSource, upsertPublished, upsertRaw, withdrawable, type Columns, type RowOf } from "./effects.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { sanitizeStaged } from "./sanitize.ts";
-import type { StagedChange } from "./sqlite-crawl.ts";
+import type { ApplyResult, ControlState, DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
-export interface StagedEntry {
-  readonly seq: number;
-  readonly change: StagedChange;
-}
-
-export interface ApplyResult {
-  /** Entries applied by this call (those after the node's receipt). */
-  readonly applied: number;
-  /** The node's receipt after the call: every entry up to it is in PostgreSQL. */
-  readonly lastSeq: number;
-}
+export type { ApplyResult, ControlState, DomainState, ReferenceData, StagedEntry };
 
 /**
  * How far ahead of PostgreSQL's clock a node's timestamps may be. A node whose clock runs ahead
@@ -86,16 +77,9 @@ export async function applyStaged(sql: postgres.Sql, nodeId: string, entries: re
            ON CONFLICT (domain) DO UPDATE SET peers = excluded.peers`,
       );
     }
-    const errors = outcomes.flatMap((o) =>
-      o.error === undefined
-        ? []
-        : [{ timestamp: o.at, domain: o.domain, error: o.error.message, worker: o.error.worker, error_type: o.raw.errorType, error_endpoint: o.raw.errorEndpoint, error_reason: o.raw.errorReason }],
-    );
-    if (errors.length > 0) {
-      statements.push(
-        insertRows(tx, "error_log", { timestamp: "timestamptz", domain: "text", error: "text", worker: "text", error_type: "text", error_endpoint: "text", error_reason: "text" }, errors),
-      );
-    }
+    // Every failure is logged, not only each domain's latest.
+    const errors = outcomes.flatMap((o) => errorLogRow(o) ?? []);
+    if (errors.length > 0) statements.push(insertRows(tx, ERROR_LOG_COLUMNS, errors, insertErrorLog));
     statements.push(tx`UPDATE sync_receipts SET last_seq = ${lastSeq}, updated_at = now() WHERE node_id = ${nodeId}`);
     await Promise.all(statements);
     return { applied: fresh.length, lastSeq };
@@ -120,106 +104,35 @@ export async function receiptOf(sql: postgres.Sql, nodeId: string): Promise<numb
   return row === undefined ? 0 : Number(row.last_seq);
 }
 
-const RAW_COLUMNS = {
-  domain: "text",
-  last_crawled_at: "timestamptz",
-  next_crawl_at: "timestamptz",
-  last_response_time: "float8",
-  error_type: "text",
-  error_endpoint: "text",
-  error_reason: "text",
-  error_count: "int",
-  terminal_type: "text",
-  nodeinfo: "text",
-  alias_of: "text",
-} as const;
-
-type ColumnValue = string | number | null;
-
 /**
- * INSERT of many rows as one array parameter per column (unnest): one statement whatever the
- * count, and PostgreSQL reads arrays faster than the same rows as JSON. Table and column names
- * are this module's constants; every value is a parameter.
+ * Many rows as one array parameter per column (unnest): one statement whatever the count, and
+ * PostgreSQL reads arrays faster than the same rows as JSON. `statement` is one of effects.ts's
+ * generators; every value is a parameter.
  */
-function insertRows<C extends Record<string, string>>(
-  tx: TxSql,
-  table: string,
-  columns: C,
-  rows: readonly { readonly [K in keyof C]: ColumnValue }[],
-  options: { conflict?: string | ((param: (value: ColumnValue) => string) => string) } = {},
-): PromiseLike<unknown> {
-  const names = Object.keys(columns);
-  const parameters: unknown[] = names.map((name) => rows.map((row) => row[name] ?? null));
-  const casts = names.map((name, i) => `$${i + 1}::${columns[name]}[]`).join(", ");
-  // A conflict clause that needs a value of its own gets it as one more parameter, never as text.
-  const param = (value: ColumnValue) => `$${parameters.push(value)}`;
-  const conflict = typeof options.conflict === "function" ? options.conflict(param) : (options.conflict ?? "");
-  return tx.unsafe(`INSERT INTO ${table} (${names.join(", ")}) SELECT * FROM unnest(${casts}) ${conflict}`, parameters as never[]);
+function insertRows<C extends Columns>(tx: TxSql, columns: C, rows: readonly RowOf<C>[], statement: (source: string) => string, extra: readonly string[] = []): PromiseLike<unknown> {
+  const parameters = [...columnArrays(columns, rows), ...extra];
+  return tx.unsafe(statement(unnestSource(columns)), parameters as never[]);
 }
 
 /** raw_domains state, publication and withdrawal for each domain's latest outcome; older never overwrites newer. */
 function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: string): PromiseLike<unknown>[] {
-  const rows = last.map((o) => ({
-    domain: o.domain,
-    last_crawled_at: o.at,
-    next_crawl_at: o.raw.nextCrawlAt,
-    last_response_time: o.seconds,
-    error_type: o.raw.errorType,
-    error_endpoint: o.raw.errorEndpoint,
-    error_reason: o.raw.errorReason,
-    error_count: o.raw.errorCount,
-    terminal_type: o.raw.terminalType,
-    nodeinfo: o.raw.nodeinfo,
-    alias_of: o.raw.aliasOf,
-  }));
-  const statements: PromiseLike<unknown>[] = [
-    insertRows(tx, "raw_domains", RAW_COLUMNS, rows, {
-      // A late outcome (its lease ran out and another node claimed the domain) leaves that node's claim.
-      conflict: (param) => {
-        const node = param(nodeId);
-        return `ON CONFLICT (domain) DO UPDATE SET
-         last_crawled_at = EXCLUDED.last_crawled_at, next_crawl_at = EXCLUDED.next_crawl_at, last_response_time = EXCLUDED.last_response_time,
-         error_type = EXCLUDED.error_type, error_endpoint = EXCLUDED.error_endpoint, error_reason = EXCLUDED.error_reason,
-         error_count = EXCLUDED.error_count, terminal_type = EXCLUDED.terminal_type, nodeinfo = EXCLUDED.nodeinfo, alias_of = EXCLUDED.alias_of,
-         claimed_by = CASE WHEN raw_domains.claimed_by = ${node}::text THEN NULL ELSE raw_domains.claimed_by END,
-         claimed_until = CASE WHEN raw_domains.claimed_by = ${node}::text THEN NULL ELSE raw_domains.claimed_until END
-       WHERE raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at <= EXCLUDED.last_crawled_at`;
-      },
-    }),
-  ];
-  const published = last.flatMap((o) =>
-    o.publication.action === "publish"
-      ? [{ domain: o.domain, software_version: o.publication.version, full_version: o.publication.fullVersion, active_users_monthly: o.publication.mau, nodeinfo: o.publication.software, timestamp: o.at }]
-      : [],
-  );
-  if (published.length > 0) {
-    statements.push(
-      insertRows(tx, "mastodon_domains", { domain: "text", software_version: "text", full_version: "text", active_users_monthly: "int", nodeinfo: "text", timestamp: "timestamptz" }, published, {
-        conflict: `ON CONFLICT (domain) DO UPDATE SET
-           software_version = EXCLUDED.software_version, full_version = EXCLUDED.full_version,
-           active_users_monthly = EXCLUDED.active_users_monthly, nodeinfo = EXCLUDED.nodeinfo, timestamp = EXCLUDED.timestamp
-         WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < EXCLUDED.timestamp`,
-      }),
-    );
-  }
-  const withdrawn = last.flatMap((o) => (o.publication.action === "unpublish" ? [{ domain: o.domain, at: o.at }] : []));
+  // A late outcome (its lease ran out and another node claimed the domain) leaves that node's claim.
+  const node = `$${Object.keys(RAW_COLUMNS).length + 1}::text`;
+  const lease = `claimed_by = CASE WHEN raw_domains.claimed_by = ${node} THEN NULL ELSE raw_domains.claimed_by END,
+         claimed_until = CASE WHEN raw_domains.claimed_by = ${node} THEN NULL ELSE raw_domains.claimed_until END`;
+  const statements: PromiseLike<unknown>[] = [insertRows(tx, RAW_COLUMNS, last.map(rawRow), (source) => upsertRaw(source, lease), [nodeId])];
+  const published = last.flatMap((o) => publishedRow(o) ?? []);
+  if (published.length > 0) statements.push(insertRows(tx, PUBLISHED_COLUMNS, published, upsertPublished));
+  const withdrawn = last.filter((o) => o.publication.action === "unpublish");
   if (withdrawn.length > 0) {
-    // A withdrawal older than what is published (another node's newer success) leaves it.
     statements.push(
-      tx`DELETE FROM mastodon_domains m USING unnest(${withdrawn.map((w) => w.domain)}::text[], ${withdrawn.map((w) => w.at)}::timestamptz[]) AS x(domain, at)
-         WHERE m.domain = x.domain AND (m.timestamp IS NULL OR m.timestamp <= x.at)`,
+      tx.unsafe(`DELETE FROM mastodon_domains m USING unnest($1::text[], $2::timestamptz[]) AS x(domain, at) WHERE m.domain = x.domain AND ${withdrawable("x.at")}`, [
+        withdrawn.map((w) => w.domain),
+        withdrawn.map((w) => w.at),
+      ] as never[]),
     );
   }
   return statements;
-}
-
-/** A domain's state as the state machine needs it, copied to a node with its lease. */
-export interface DomainState {
-  readonly domain: string;
-  readonly last_crawled_at: string | null;
-  readonly error_type: string | null;
-  readonly error_count: number;
-  readonly terminal_type: string | null;
 }
 
 /**
@@ -262,17 +175,11 @@ function toState(row: Record<string, unknown>): DomainState {
   const at = row.last_crawled_at;
   return {
     domain: String(row.domain),
-    last_crawled_at: at instanceof Date ? at.toISOString() : (at as string | null),
-    error_type: (row.error_type as string | null) ?? null,
-    error_count: Number(row.error_count ?? 0),
-    terminal_type: (row.terminal_type as string | null) ?? null,
+    lastCrawledAt: at instanceof Date ? at.toISOString() : (at as string | null),
+    errorType: (row.error_type as string | null) ?? null,
+    errorCount: Number(row.error_count ?? 0),
+    terminalType: (row.terminal_type as string | null) ?? null,
   };
-}
-
-export interface ReferenceData {
-  readonly releaseVersions: readonly ReleaseBranch[];
-  readonly nightly: readonly { version: string; start_date: string; end_date: string; is_security: boolean }[];
-  readonly dni: readonly { domain: string; comment: string | null; force: string }[];
 }
 
 /** What a node copies to work offline: branches, nightly ranges, the DNI list. */
@@ -287,13 +194,6 @@ export async function referenceData(sql: postgres.Sql): Promise<ReferenceData> {
     nightly: nightly as unknown as ReferenceData["nightly"],
     dni: dni as unknown as ReferenceData["dni"],
   };
-}
-
-export interface ControlState {
-  readonly paused: boolean;
-  readonly reason: string | null;
-  readonly setBy: string | null;
-  readonly setAt: string | null;
 }
 
 export async function readControl(sql: postgres.Sql): Promise<ControlState> {

@@ -12,8 +12,8 @@
  * Counts need no work here: NodeInfo's reader refuses any outside PostgreSQL's `int` (MAX_COUNT).
  */
 import { domainToUnicode } from "node:url";
-import type { ProbeOutcome } from "../crawl/probe.ts";
-import type { StagedChange } from "./sqlite-crawl.ts";
+import type { ProbeOutcome } from "../core/outcome.ts";
+import type { StagedChange } from "./types.ts";
 
 /** The longest text kept per field, in UTF-16 units. */
 export const TEXT_CAPS = {

@@ -5,7 +5,7 @@
  * 71/72: a server that said stop is not asked again by a routine run.
  * The texts are constants: nothing from outside ever reaches them.
  */
-import type { Selection } from "./sqlite-crawl.ts";
+import type { Selection } from "./types.ts";
 
 /** Classes in the order of menu options 20–32 and 60–72. */
 export const MENU_CLASSES = ["DNS", "SSL", "TCP", "TYPE", "SIZE", "API", "JSON", "HTTP2XX", "HTTP3XX", "HTTP4XX", "HTTP5XX", "HARD", "ROBOT"] as const;

@@ -4,72 +4,16 @@
  * outcomes out in one transaction per batch, daily statistics.
  */
 import type Database from "better-sqlite3";
-import type { ProbeOutcome } from "../crawl/probe.ts";
-import { delayHours, nextCrawlAt, type ScheduleOptions } from "../crawl/schedule.ts";
-import { type ErrorState, type Publication, type RawUpdate, transition } from "../crawl/state.ts";
+import type { Effect, ErrorState } from "../core/decide.ts";
 import type { DailyStatistics } from "../stats/daily.ts";
 import { type GuardVerdict, guardDay } from "../stats/guard.ts";
 import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "../stats/record.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
-import { domainSpellings, isListedAs, parseDomain } from "../net/domain.ts";
-import { sanitizeOutcome } from "./sanitize.ts";
+import { ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, namedValues, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, upsertPublished, upsertRaw, withdrawable } from "./effects.ts";
+import { sanitizeStaged } from "./sanitize.ts";
+import type { Candidate, Cursor, Selection, StagedChange } from "./types.ts";
 
-export interface Selection {
-  /** Which table the candidates come from. */
-  readonly from: "raw" | "mastodon";
-  /** SQL condition on `r` (raw_domains) or `m` (mastodon_domains); constant text, never user input. */
-  readonly where: string;
-  readonly order: "asc" | "desc" | "length";
-}
-
-export interface Candidate {
-  readonly domain: string;
-  /** SQLite's length(): characters, not UTF-16 units, so it works as a keyset cursor. */
-  readonly length: number;
-  readonly softwareVersion: string | null;
-}
-
-/** Where the next page starts: after this domain (and, for length order, this length). */
-export interface Cursor {
-  readonly domain: string;
-  readonly length?: number;
-}
-
-export interface RecordedOutcome {
-  readonly outcome: ProbeOutcome;
-  /** ISO-8601 UTC. */
-  readonly at: string;
-  readonly worker: string;
-}
-
-export interface RecordOptions {
-  readonly errorBuffer: number;
-  readonly hardDni: ReadonlySet<string>;
-  readonly schedule: ScheduleOptions;
-  /** Fleet mode: also queue each change in the outbox, in the same transaction, for PostgreSQL. */
-  readonly stage?: boolean;
-  readonly random?: () => number;
-}
-
-/**
- * One change for PostgreSQL, as the outbox carries it: the outcome's effect, already computed
- * here (the node holds the domain's lease, so its local state is the current one).
- */
-export type StagedChange =
-  | {
-      readonly kind: "outcome";
-      readonly domain: string;
-      readonly at: string;
-      readonly seconds: number;
-      readonly raw: RawUpdate & { readonly nextCrawlAt: string };
-      readonly publication: Publication;
-      readonly error?: { readonly message: string; readonly worker: string };
-      /** An alias's canonical domain, to be crawled in its own right. */
-      readonly addDomain?: string;
-    }
-  | { readonly kind: "domains"; readonly domains: readonly string[] }
-  /** Whether `fetch` still asks this server for peers (false after a lasting refusal). */
-  | { readonly kind: "peers"; readonly domain: string; readonly polled: boolean; readonly at: string };
+export type { Candidate, Cursor, Selection };
 
 export class SqliteCrawlStore {
   private readonly db: Database.Database;
@@ -112,7 +56,6 @@ export class SqliteCrawlStore {
     return rows;
   }
 
-  /** Domains due for a crawl at `now` (ISO), soonest first, never hard-DNI ones: the embedded daemon's work. */
   /**
    * Leases up to `limit` due domains to `worker` until `until` (ISO): never-crawled first, then the
    * longest overdue. A leased domain is not handed out again until its outcome is recorded (which
@@ -162,61 +105,39 @@ export class SqliteCrawlStore {
     return this.db.prepare("SELECT n_level AS nLevel, branch, status, latest FROM release_versions ORDER BY n_level").all() as ReleaseBranch[];
   }
 
+  /** The stored error state of each of `domains` that has a row (none: never crawled). */
+  errorStates(domains: readonly string[]): Map<string, ErrorState> {
+    const rows = this.db
+      .prepare("SELECT domain, error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType FROM raw_domains WHERE domain IN (SELECT value FROM json_each(?))")
+      .all(JSON.stringify(domains)) as (ErrorState & { domain: string })[];
+    return new Map(rows.map(({ domain, ...state }) => [domain, state]));
+  }
+
   /**
-   * Writes a batch of outcomes in one transaction, each through the sanitize boundary first: the error state machine on raw_domains,
-   * publication on mastodon_domains (newer data only), failures appended to error_log, and the
-   * canonical domain of an alias added so it is crawled in its own right. All or nothing.
+   * Applies a batch of effects in one transaction, all or nothing, each through the sanitize
+   * boundary first (effects.ts holds the rules, shared with PostgreSQL). In fleet mode each is also
+   * staged in the outbox, in the same transaction, exactly as applied.
    */
-  recordOutcomes(batch: readonly RecordedOutcome[], options: RecordOptions): void {
-    const previous = this.db.prepare("SELECT error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType FROM raw_domains WHERE domain = ?");
-    const upsertRaw = this.db.prepare(`
-      INSERT INTO raw_domains (domain, last_crawled_at, next_crawl_at, last_response_time, error_type, error_endpoint, error_reason, error_count, terminal_type, nodeinfo, alias_of, claimed_by, claimed_until)
-      VALUES (@domain, @at, @nextCrawlAt, @seconds, @errorType, @errorEndpoint, @errorReason, @errorCount, @terminalType, @nodeinfo, @aliasOf, NULL, NULL)
-      ON CONFLICT (domain) DO UPDATE SET
-        last_crawled_at = excluded.last_crawled_at, next_crawl_at = excluded.next_crawl_at, last_response_time = excluded.last_response_time,
-        error_type = excluded.error_type, error_endpoint = excluded.error_endpoint, error_reason = excluded.error_reason,
-        error_count = excluded.error_count, terminal_type = excluded.terminal_type, nodeinfo = excluded.nodeinfo,
-        alias_of = excluded.alias_of, claimed_by = NULL, claimed_until = NULL`);
-    // An older outcome never overwrites a newer one (several crawlers, or a late sync).
-    const publish = this.db.prepare(`
-      INSERT INTO mastodon_domains (domain, software_version, full_version, active_users_monthly, nodeinfo, timestamp)
-      VALUES (@domain, @version, @fullVersion, @mau, @software, @at)
-      ON CONFLICT (domain) DO UPDATE SET
-        software_version = excluded.software_version, full_version = excluded.full_version,
-        active_users_monthly = excluded.active_users_monthly, nodeinfo = excluded.nodeinfo, timestamp = excluded.timestamp
-      WHERE mastodon_domains.timestamp IS NULL OR mastodon_domains.timestamp < excluded.timestamp`);
-    const unpublish = this.db.prepare("DELETE FROM mastodon_domains WHERE domain = ?");
-    const logError = this.db.prepare(
-      "INSERT INTO error_log (timestamp, domain, error, worker, error_type, error_endpoint, error_reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    );
+  applyEffects(effects: readonly Effect[], options: { stage?: boolean } = {}): void {
+    const upsert = this.db.prepare(upsertRaw(namedValues(RAW_COLUMNS), "claimed_by = NULL, claimed_until = NULL"));
+    const publish = this.db.prepare(upsertPublished(namedValues(PUBLISHED_COLUMNS)));
+    const unpublish = this.db.prepare(`DELETE FROM mastodon_domains AS m WHERE m.domain = ? AND ${withdrawable("?")}`);
+    const logError = this.db.prepare(insertErrorLog(namedValues(ERROR_LOG_COLUMNS)));
     const addDomain = this.db.prepare("INSERT INTO raw_domains (domain) VALUES (?) ON CONFLICT (domain) DO NOTHING");
     const stage = this.db.prepare("INSERT INTO outbox (kind, payload) VALUES ('outcome', ?)");
 
     this.db.transaction(() => {
-      for (const recorded of batch) {
-        const { at, worker } = recorded;
-        const outcome = sanitizeOutcome(recorded.outcome);
-        const domain = outcome.domain;
-        const step = transition(previous.get(domain) as ErrorState | undefined, outcome, options.errorBuffer);
-        const raw = { ...step.raw, nextCrawlAt: nextCrawlAt(at, delayHours(outcome, step.raw.errorCount, options.schedule), options.random) };
-        const seconds = outcome.ms / 1000;
-        upsertRaw.run({ domain, at, seconds, ...raw });
-        if (step.publication.action === "publish") {
-          const { software, version, fullVersion, mau } = step.publication;
-          publish.run({ domain, version, fullVersion, mau, software, at });
-        } else if (step.publication.action === "unpublish") {
-          unpublish.run(domain);
-        }
-        const error = step.logError && outcome.kind === "error" ? { message: outcome.reason, worker } : undefined;
-        if (error !== undefined && outcome.kind === "error") {
-          logError.run(at, domain, error.message, worker, outcome.error_class, outcome.endpoint, outcome.cause);
-        }
-        const addDomainName = outcome.kind === "alias" && !isListedInAnySpelling(outcome.canonical, options.hardDni) ? outcome.canonical : undefined;
-        if (addDomainName !== undefined) addDomain.run(addDomainName);
-        if (options.stage) {
-          const change: StagedChange = { kind: "outcome", domain, at, seconds, raw, publication: step.publication, ...(error ? { error } : {}), ...(addDomainName ? { addDomain: addDomainName } : {}) };
-          stage.run(JSON.stringify(change));
-        }
+      for (const effect of effects) {
+        const change = sanitizeStaged({ kind: "outcome", ...effect });
+        if (change.kind !== "outcome") continue;
+        upsert.run(rawRow(change));
+        const published = publishedRow(change);
+        if (published !== undefined) publish.run(published);
+        else if (change.publication.action === "unpublish") unpublish.run(change.domain, change.at);
+        const logged = errorLogRow(change);
+        if (logged !== undefined) logError.run(logged);
+        if (change.addDomain !== undefined) addDomain.run(change.addDomain);
+        if (options.stage) stage.run(JSON.stringify(change satisfies StagedChange));
       }
     })();
   }
@@ -241,12 +162,6 @@ export class SqliteCrawlStore {
       return verdict;
     })();
   }
-}
-
-/** Whether `name` is on `list` in any of its spellings (the list holds names as people typed them). */
-function isListedInAnySpelling(name: string, list: ReadonlySet<string>): boolean {
-  const parsed = parseDomain(name);
-  return parsed.ok ? isListedAs(domainSpellings(parsed.value), list) : list.has(name);
 }
 
 function table(selection: Selection): string {

@@ -6,7 +6,7 @@
  */
 import type Database from "better-sqlite3";
 import type { TldCache } from "../peers/tlds.ts";
-import type { StagedChange } from "./sqlite-crawl.ts";
+import type { StagedChange } from "./types.ts";
 
 export class SqlitePeersStore {
   private readonly db: Database.Database;

@@ -6,8 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { DomainState, ReferenceData, StagedEntry } from "./postgres-fleet.ts";
-import type { StagedChange } from "./sqlite-crawl.ts";
+import type { DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
 /** A staged change PostgreSQL refused, kept with its error (sql/sqlite/006). */
 export interface QuarantinedEntry {
@@ -136,7 +135,7 @@ export class SqliteStaging {
    */
   adoptStates(states: readonly DomainState[]): void {
     const upsert = this.db.prepare(`
-      INSERT INTO raw_domains (domain, last_crawled_at, error_type, error_count, terminal_type) VALUES (@domain, @last_crawled_at, @error_type, @error_count, @terminal_type)
+      INSERT INTO raw_domains (domain, last_crawled_at, error_type, error_count, terminal_type) VALUES (@domain, @lastCrawledAt, @errorType, @errorCount, @terminalType)
       ON CONFLICT (domain) DO UPDATE SET
         last_crawled_at = excluded.last_crawled_at, error_type = excluded.error_type, error_count = excluded.error_count, terminal_type = excluded.terminal_type
       WHERE excluded.last_crawled_at IS NOT NULL AND (raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at < excluded.last_crawled_at)`);

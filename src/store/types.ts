@@ -3,8 +3,10 @@
  * return the same shapes (booleans as booleans, timestamps as ISO-8601 UTC
  * strings), so callers and the shared contract tests never see a dialect.
  */
+import type { Effect, ErrorState } from "../core/decide.ts";
 import type { DomainName } from "../net/domain.ts";
 import type { VersionContext } from "../versions/clean.ts";
+import type { ReleaseBranch } from "../versions/patch.ts";
 import type { Dialect } from "./migrations.ts";
 import type { Query } from "./queries.ts";
 import type { MigrationReport } from "./migrate.ts";
@@ -44,3 +46,68 @@ export interface Store {
 
 /** Columns that are booleans; SQLite stores them as 0/1 and its adapter converts them back. */
 export const BOOLEAN_COLUMNS = new Set(["peers", "invalid", "is_security"]);
+
+/**
+ * One change for PostgreSQL, as the outbox carries it: an outcome's effect (decided on the node,
+ * which holds the domain's lease, so its local state is the current one), new domains, or
+ * whether `fetch` still asks a server for peers (false after a lasting refusal).
+ */
+export type StagedChange =
+  | ({ readonly kind: "outcome" } & Effect)
+  | { readonly kind: "domains"; readonly domains: readonly string[] }
+  | { readonly kind: "peers"; readonly domain: string; readonly polled: boolean; readonly at: string };
+
+export interface StagedEntry {
+  readonly seq: number;
+  readonly change: StagedChange;
+}
+
+export interface ApplyResult {
+  /** Entries applied by this call (those after the node's receipt). */
+  readonly applied: number;
+  /** The node's receipt after the call: every entry up to it is in PostgreSQL. */
+  readonly lastSeq: number;
+}
+
+/** A domain's error state with its last crawl, as PostgreSQL hands it to the node that leased it. */
+export interface DomainState extends ErrorState {
+  readonly domain: string;
+  readonly lastCrawledAt: string | null;
+}
+
+/** What a node copies from PostgreSQL to work offline: branches, nightly ranges, the DNI list. */
+export interface ReferenceData {
+  readonly releaseVersions: readonly ReleaseBranch[];
+  readonly nightly: readonly { version: string; start_date: string; end_date: string; is_security: boolean }[];
+  readonly dni: readonly { domain: string; comment: string | null; force: string }[];
+}
+
+/** The fleet-wide (PostgreSQL) or file-wide (SQLite) pause switch. */
+export interface ControlState {
+  readonly paused: boolean;
+  readonly reason: string | null;
+  readonly setBy: string | null;
+  readonly setAt: string | null;
+}
+
+/** A crawl menu option's candidates, as SQL (store/selection.ts). */
+export interface Selection {
+  /** Which table the candidates come from. */
+  readonly from: "raw" | "mastodon";
+  /** SQL condition on `r` (raw_domains) or `m` (mastodon_domains); constant text, never user input. */
+  readonly where: string;
+  readonly order: "asc" | "desc" | "length";
+}
+
+export interface Candidate {
+  readonly domain: string;
+  /** SQLite's length(): characters, not UTF-16 units, so it works as a keyset cursor. */
+  readonly length: number;
+  readonly softwareVersion: string | null;
+}
+
+/** Where the next page starts: after this domain (and, for length order, this length). */
+export interface Cursor {
+  readonly domain: string;
+  readonly length?: number;
+}

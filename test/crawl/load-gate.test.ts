@@ -8,7 +8,7 @@ import type { ProbeOutcome } from "../../src/crawl/probe.ts";
 import { runCrawl, type RunEvents } from "../../src/crawl/runner.ts";
 import type { DomainName } from "../../src/net/domain.ts";
 import { parseDomain } from "../../src/net/domain.ts";
-import type { RecordedOutcome } from "../../src/store/sqlite-crawl.ts";
+import type { Effect } from "../../src/core/decide.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function busy(ms: number): void {
@@ -81,7 +81,7 @@ describe("a run behind the load gate", () => {
   async function run(gate: LoadGate | undefined, signal = new AbortController().signal) {
     let inFlight = 0;
     const atStart: number[] = [];
-    const recorded: RecordedOutcome[] = [];
+    const recorded: Effect[] = [];
     const summary = await runCrawl(
       { total: domains.length, label: "test", domains: (async function* () { yield* domains; })() },
       {
@@ -95,7 +95,7 @@ describe("a run behind the load gate", () => {
           inFlight--;
           return { domain: domain.name, kind: "other", software: "test", requests: [], ms: 50 } satisfies ProbeOutcome;
         },
-        store: { recordOutcomes: (batch) => void recorded.push(...batch) },
+        store: { errorStates: () => new Map(), applyEffects: (effects) => void recorded.push(...effects) },
         hardDni: new Set(),
         schedule: { recrawlHours: 24, capHours: 24 },
         signal,
@@ -116,7 +116,7 @@ describe("a run behind the load gate", () => {
     try {
       const gate = new LoadGate({ maxLagMs: 50, minInFlight: 2, lagMs: () => monitor.lagMs });
       const gated = await run(gate);
-      expect(gated.recorded.map((r) => r.outcome.domain)).toEqual(expect.arrayContaining(domains.map((d) => d.name)));
+      expect(gated.recorded.map((r) => r.domain)).toEqual(expect.arrayContaining(domains.map((d) => d.name)));
       expect(gated.recorded).toHaveLength(domains.length);
       // Counted per domain probed: the first 16 never wait, nor do the workers that find the list done.
       expect(gated.summary.held).toBeGreaterThan(0);

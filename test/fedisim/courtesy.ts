@@ -3,7 +3,7 @@
  * the simulator's request log. Returns every violation found, so a failing
  * test says exactly which domain was treated badly and how.
  */
-import { type Endpoint, HARD_FAIL_STATUSES } from "../../src/crawl/outcome.ts";
+import { type Endpoint, HARD_FAIL_STATUSES } from "../../src/core/outcome.ts";
 import type { RequestRecord } from "./log.ts";
 import { endpointOf } from "./respond.ts";
 import type { Scenario } from "./scenario.ts";

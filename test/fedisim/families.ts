@@ -7,7 +7,7 @@
  * A family builds one domain, or two where the behaviour needs a partner
  * (a backend host, an alias target).
  */
-import type { Endpoint } from "../../src/crawl/outcome.ts";
+import type { Endpoint } from "../../src/core/outcome.ts";
 import type { Random } from "./random.ts";
 import type { DomainSpec, Fault, Truth } from "./spec.ts";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import semver from "semver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CAUSES, ERROR_CLASSES } from "../../src/crawl/outcome.ts";
+import { CAUSES, ERROR_CLASSES } from "../../src/core/outcome.ts";
 import { loadConfig } from "../../src/config.ts";
 import { parseDomain } from "../../src/net/domain.ts";
 import { type ClientProtocol, type SimClient, simClient } from "./client.ts";

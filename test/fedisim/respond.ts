@@ -4,7 +4,7 @@
  * (drip, reset, HTTP/2 errors) that are not a plain status and body.
  */
 import { gzipSync } from "node:zlib";
-import type { Endpoint } from "../../src/crawl/outcome.ts";
+import type { Endpoint } from "../../src/core/outcome.ts";
 import { hostileReply } from "./hostile.ts";
 import type { DomainSpec, Fault } from "./spec.ts";
 

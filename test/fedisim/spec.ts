@@ -4,7 +4,7 @@
  * for it. Specs are small plain data; responses are made from them on demand
  * (respond.ts), so 100,000 domains fit in a few megabytes.
  */
-import type { Endpoint, ErrorClass, OutcomeKind } from "../../src/crawl/outcome.ts";
+import type { Endpoint, ErrorClass, OutcomeKind } from "../../src/core/outcome.ts";
 
 /** Which simulator address a domain resolves to (addresses.ts maps them to loopback IPs). */
 export type AddressRole =

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
 import { sanitizeOutcome, sanitizeStaged, storedDomain, storedText, TEXT_CAPS } from "../../src/store/sanitize.ts";
-import type { StagedChange } from "../../src/store/sqlite-crawl.ts";
+import type { StagedChange } from "../../src/store/types.ts";
 import { spend } from "../support/budget.ts";
 
 const tail = { requests: [], ms: 12 };

@@ -8,6 +8,7 @@ import type { ProbeOutcome } from "../../src/crawl/probe.ts";
 import { selectionSource, versionFilter } from "../../src/crawl/sources.ts";
 import { MENU_CLASSES, selectionFor } from "../../src/store/selection.ts";
 import { TEXT_CAPS } from "../../src/store/sanitize.ts";
+import { recordOutcomes } from "../../src/crawl/record.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 
 let store: SqliteStore;
@@ -139,7 +140,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
   const at = (minute: number) => `2026-11-23T10:${String(minute).padStart(2, "0")}:00.000Z`;
   const failure = (error_class: string, cause: string): ProbeOutcome => ({ domain: "x.example", kind: "error", error_class, cause, endpoint: "nodeinfo", reason: `failed: ${cause}`, ms: 1500, requests: [] }) as ProbeOutcome;
   const success = (version: string, mau: number): ProbeOutcome => ({ domain: "x.example", kind: "mastodon", software: "mastodon", version, full_version: version, mau, total_users: mau * 2, canonical: "x.example", ms: 200, requests: [] });
-  const record = (outcome: ProbeOutcome, minute: number, errorBuffer = 3) => store.crawl.recordOutcomes([{ outcome, at: at(minute), worker: "test:1" }], { errorBuffer, hardDni: new Set(["blocked.example"]), schedule: SCHEDULE, random: () => 0.5 });
+  const record = (outcome: ProbeOutcome, minute: number, errorBuffer = 3) => recordOutcomes(store.crawl, [{ outcome, at: at(minute), worker: "test:1" }], { errorBuffer, hardDni: new Set(["blocked.example"]), schedule: SCHEDULE, random: () => 0.5 });
   const rawRow = () => store.db.prepare("SELECT error_type, error_reason, error_count, terminal_type, last_crawled_at, last_response_time FROM raw_domains WHERE domain = 'x.example'").get();
   const published = () => store.db.prepare("SELECT software_version, active_users_monthly, timestamp FROM mastodon_domains WHERE domain = 'x.example'").get();
   const errors = () => store.db.prepare("SELECT error_type, error_reason, error, worker FROM error_log WHERE domain = 'x.example' ORDER BY event").all();
@@ -203,7 +204,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
 
   it("stages every change in the outbox in the same transaction, in order, in fleet mode", () => {
     store.crawl.insertDomains(["new.example"], { stage: true });
-    store.crawl.recordOutcomes([{ outcome: failure("DNS", "NXDOMAIN"), at: at(5), worker: "node-a:1" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
+    recordOutcomes(store.crawl, [{ outcome: failure("DNS", "NXDOMAIN"), at: at(5), worker: "node-a:1" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
     const rows = store.db.prepare("SELECT seq, kind, payload FROM outbox ORDER BY seq").all() as { seq: number; kind: string; payload: string }[];
     expect(rows.map((r) => r.kind)).toEqual(["domains", "outcome"]);
     expect(JSON.parse(rows[0]!.payload)).toEqual({ kind: "domains", domains: ["new.example"] });
@@ -220,7 +221,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
 
   it("stores and stages a server's text only through the sanitize boundary", () => {
     const poisoned = { ...success("4.5.6", 10), full_version: `4.5.6\u0000${"x".repeat(1000)}` } as ProbeOutcome;
-    store.crawl.recordOutcomes([{ outcome: poisoned, at: at(1), worker: "w" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
+    recordOutcomes(store.crawl, [{ outcome: poisoned, at: at(1), worker: "w" }], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE, stage: true, random: () => 0.5 });
     const stored = store.db.prepare("SELECT full_version FROM mastodon_domains WHERE domain = 'x.example'").pluck().get() as string;
     expect(stored).toBe(`4.5.6${"x".repeat(TEXT_CAPS.fullVersion - 5)}`);
     record({ ...failure("JSON", "INVALID"), reason: `invalid JSON: "\u0000${"{".repeat(1000)}` } as ProbeOutcome, 2);
@@ -239,7 +240,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
   it("writes a batch all or nothing", () => {
     const good = { outcome: success("4.5.6", 1), at: at(1), worker: "w" };
     const bad = { outcome: { ...success("4.5.6", 1), domain: "UPPER.example" }, at: at(1), worker: "w" }; // refused by the schema's CHECK
-    expect(() => store.crawl.recordOutcomes([good, bad], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE })).toThrow();
+    expect(() => recordOutcomes(store.crawl, [good, bad], { errorBuffer: 3, hardDni: new Set(), schedule: SCHEDULE })).toThrow();
     expect(store.db.prepare("SELECT count(*) FROM raw_domains").pluck().get()).toBe(0);
   });
 });

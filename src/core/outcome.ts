@@ -7,6 +7,7 @@
  * the cause is the numeric status ("404", "503", "410"); a redirect chain
  * that is too long or loops is HTTP3XX with cause REDIRECT.
  */
+import type { Attempt } from "../net/http.ts";
 
 export const ERROR_CLASSES = ["DNS", "SSL", "TCP", "TYPE", "SIZE", "API", "JSON", "HTTP2XX", "HTTP3XX", "HTTP4XX", "HTTP5XX", "HARD", "ROBOT"] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
@@ -39,6 +40,34 @@ export const ENDPOINTS = {
   peers: "/api/v1/instance/peers",
 } as const;
 export type Endpoint = keyof typeof ENDPOINTS;
+
+/** One request made for the domain, for `vmcrawl probe`, slow-domain display and courtesy tests. */
+export interface ProbeRequest extends Attempt {
+  readonly endpoint: Endpoint;
+}
+
+interface Common {
+  readonly domain: string;
+  readonly requests: readonly ProbeRequest[];
+  readonly ms: number;
+}
+
+/**
+ * What the probe found, in the form `vmcrawl probe --json` prints and fedisim's truth.jsonl
+ * holds (snake_case, as those files are read by other tools).
+ */
+export type ProbeOutcome =
+  | (Common & { readonly kind: "mastodon" | "alias"; readonly software: string; readonly version: string; readonly full_version: string; readonly mau: number; readonly total_users: number; readonly canonical: string })
+  | (Common & { readonly kind: "other" | "matrix"; readonly software: string })
+  | (Common & { readonly kind: "error"; readonly error_class: ErrorClass; readonly cause: string; readonly endpoint: Endpoint; readonly reason: string });
+
+/** A failure: its class, its finer cause, and one line for people. */
+export interface Failure {
+  readonly errorClass: ErrorClass;
+  readonly cause: string;
+  /** What happened, in words, with the underlying code. */
+  readonly reason: string;
+}
 
 /** Mastodon-compatible software (DESIGN §6); others are recorded by name only. */
 export const MASTODON_COMPATIBLE = ["mastodon", "hometown", "kmyblue"] as const;

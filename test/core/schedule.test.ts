@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
-import { delayHours, nextCrawlAt } from "../../src/crawl/schedule.ts";
+import { delayHours, nextCrawlAt } from "../../src/core/schedule.ts";
 
 const options = { recrawlHours: 1, capHours: 168 };
 const base = { domain: "a.example", ms: 1, requests: [] };

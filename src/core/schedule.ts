@@ -6,7 +6,7 @@
  * that is not Mastodon, an alias, or one that opted out, rarely. ±10% jitter
  * keeps a fleet from crawling in lockstep.
  */
-import type { ProbeOutcome } from "./probe.ts";
+import type { ProbeOutcome } from "./outcome.ts";
 
 export interface ScheduleOptions {
   readonly recrawlHours: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ProbeOutcome } from "../../src/crawl/probe.ts";
-import { transition } from "../../src/crawl/state.ts";
+import type { ProbeOutcome } from "../../src/core/outcome.ts";
+import { decide, decideBatch, type DecideSettings, transition } from "../../src/core/decide.ts";
 
 const base = { domain: "a.example", ms: 10, requests: [] };
 const failure = (error_class: string, cause = "X"): ProbeOutcome => ({ ...base, kind: "error", error_class, cause, endpoint: "nodeinfo", reason: "why" }) as ProbeOutcome;
@@ -46,5 +46,47 @@ describe("transition: the error state machine", () => {
   it("logs failures only", () => {
     expect(transition(undefined, failure("DNS"), 24).logError).toBe(true);
     expect(transition(undefined, mastodon, 24).logError).toBe(false);
+  });
+});
+
+describe("decide: the whole effect of one outcome", () => {
+  const settings: DecideSettings = { errorBuffer: 2, schedule: { recrawlHours: 1, capHours: 48 }, hardDni: new Set(["blocked.example"]), random: () => 0.5 };
+  const at = "2026-11-23T10:00:00.000Z";
+  const alias = (canonical: string) => ({ ...base, kind: "alias", software: "mastodon", version: "4.5.6", full_version: "4.5.6", mau: 1, total_users: 2, canonical }) as ProbeOutcome;
+
+  it("carries when, how long, the new state with its next crawl, the publication and the error_log entry", () => {
+    const failed = decide(state("HTTP5XX", 1), { outcome: failure("HTTP5XX", "503"), at, worker: "w:1" }, settings);
+    expect(failed).toEqual({
+      domain: "a.example",
+      at,
+      seconds: 0.01,
+      // The second 503 in a row: the 3 h base doubled; the buffer of 2 makes it terminal.
+      raw: { errorType: "HTTP5XX", errorEndpoint: "nodeinfo", errorReason: "503", errorCount: 2, terminalType: "HTTP5XX", nodeinfo: null, aliasOf: null, nextCrawlAt: "2026-11-23T16:00:00.000Z" },
+      publication: { action: "keep" },
+      error: { message: "why", worker: "w:1" },
+    });
+    expect(decide(undefined, { outcome: mastodon, at, worker: "w:1" }, settings)).toMatchObject({ raw: { nextCrawlAt: "2026-11-23T11:00:00.000Z" }, publication: { action: "publish" } });
+    expect(decide(undefined, { outcome: mastodon, at, worker: "w:1" }, settings)).not.toHaveProperty("error");
+  });
+
+  it.each([
+    ["an ordinary canonical domain is added", "b.example", "b.example"],
+    ["one on the hard DNI list is not", "social.blocked.example", undefined],
+    ["nor its punycode spelling of a listed Unicode name", "xn--bcher-kva.example", "xn--bcher-kva.example"],
+  ])("alias: %s", (_what, canonical, added) => {
+    expect(decide(undefined, { outcome: alias(canonical), at, worker: "w" }, settings).addDomain).toBe(added);
+  });
+
+  it("an alias whose canonical domain is listed in another spelling is not added", () => {
+    const listed = { ...settings, hardDni: new Set(["bücher.example"]) };
+    expect(decide(undefined, { outcome: alias("xn--bcher-kva.example"), at, worker: "w" }, listed).addDomain).toBeUndefined();
+  });
+
+  it("decides a domain met twice in one batch from its first effect", () => {
+    const effects = decideBatch(new Map([["a.example", state("DNS", 1)]]), [
+      { outcome: failure("DNS"), at, worker: "w" },
+      { outcome: failure("DNS"), at, worker: "w" },
+    ], { ...settings, errorBuffer: 5 });
+    expect(effects.map((e) => e.raw.errorCount)).toEqual([2, 3]);
   });
 });
