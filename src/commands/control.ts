@@ -2,9 +2,10 @@
 import { defineCommand } from "citty";
 import { hostname } from "node:os";
 import { UsageError } from "../errors.ts";
-import { readControl, writeControl } from "../store/postgres-fleet.ts";
+import { type PauseSwitch, postgresPauseSwitch, sqlitePauseSwitch } from "../store/control.ts";
 import { connectPostgres, describeStorage } from "../store/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
+import type { ControlState } from "../store/types.ts";
 import type { Runtime } from "../cli.ts";
 import { println, runtimeOf } from "./_shared.ts";
 import { metaOf } from "./catalogue.ts";
@@ -31,13 +32,16 @@ export async function control(runtime: Runtime, action: ControlAction, reasonTex
   const config = runtime.config();
   const by = `${hostname()}:${process.pid}`;
   const reason = reasonText?.trim() || null;
-  let state: { paused: boolean; reason: string | null; setBy: string | null; setAt: string | null };
+  const apply = async (toggle: PauseSwitch) => {
+    if (action !== "status") await toggle.set(action === "pause", reason, by);
+    return toggle.read();
+  };
+  let state: ControlState;
   if (config.postgres !== null) {
     const pg = await connectPostgres(config, () => {});
     try {
       await pg.migrate();
-      if (action !== "status") await writeControl(pg.sql, action === "pause", action === "pause" ? reason : null, by);
-      state = await readControl(pg.sql);
+      state = await apply(postgresPauseSwitch(pg.sql));
     } finally {
       await pg.close();
     }
@@ -45,11 +49,7 @@ export async function control(runtime: Runtime, action: ControlAction, reasonTex
     const store = new SqliteStore(config.sqlitePath, { cacheDir: config.dirs.cache });
     try {
       await store.migrate();
-      if (action !== "status") {
-        store.db.prepare("UPDATE crawler_control SET paused = ?, reason = ?, set_by = ?, set_at = ? WHERE id = 1").run(action === "pause" ? 1 : 0, action === "pause" ? reason : null, by, new Date().toISOString());
-      }
-      const row = store.db.prepare("SELECT paused, reason, set_by, set_at FROM crawler_control WHERE id = 1").get() as { paused: number; reason: string | null; set_by: string | null; set_at: string | null };
-      state = { paused: row.paused === 1, reason: row.reason, setBy: row.set_by, setAt: row.set_at };
+      state = await apply(sqlitePauseSwitch(store.db));
     } finally {
       await store.close();
     }

@@ -22,6 +22,7 @@ import type { Store } from "../store/types.ts";
 import { printable } from "../text.ts";
 import { importAdvisories } from "../versions/advisories.ts";
 import { addNightly, describeNightly, markEol, nightlyRanges, OPEN_END, promoteMain, readBranches, reorderReleases, setNightlyEnd, versionInfo } from "../versions/branches.ts";
+import { recentNightlies } from "../store/branches.ts";
 import { githubFor } from "../versions/github.ts";
 import { updateLatestFromGithub } from "../versions/update.ts";
 import { control } from "./control.ts";
@@ -154,7 +155,7 @@ function actions(runtime: Runtime): Action[] {
       label: "Change a nightly range's end date",
       group: "Nightly",
       async run(store, io) {
-        const rows = await store.query("SELECT version, end_date FROM nightly_versions WHERE is_security = FALSE ORDER BY start_date DESC LIMIT 12", []);
+        const rows = await recentNightlies(store.query, 12);
         const version = await io.select("Which range", rows.map((r) => ({ value: String(r.version), label: String(r.version), hint: `ends ${String(r.end_date)}` })));
         const end = await io.text("New end date", isDate);
         await setNightlyEnd(store, version, end);

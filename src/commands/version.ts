@@ -19,8 +19,7 @@ async function sqliteVersion(): Promise<string> {
   const { SqliteStore } = await import("../store/sqlite.ts");
   const store = new SqliteStore(":memory:", { cacheDir: processDirs().cache });
   try {
-    const row = store.db.prepare("SELECT sqlite_version() AS version").get() as { version: string };
-    return row.version;
+    return store.engineVersion();
   } finally {
     await store.close();
   }

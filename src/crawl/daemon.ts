@@ -9,13 +9,14 @@
  */
 import type { DomainName } from "../net/domain.ts";
 import { parseDomain } from "../net/domain.ts";
-import { asMaintainer, claimDue, readControl } from "../store/postgres-fleet.ts";
+import { postgresPauseSwitch, sqlitePauseSwitch } from "../store/control.ts";
+import { asMaintainer, claimDue } from "../store/postgres-fleet.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
 import { describe } from "../store/sync.ts";
 import type { RecordedDay } from "../stats/guard.ts";
 import { recordPostgresStatistics } from "../stats/postgres.ts";
-import { PUBLISHED_RETENTION_DAYS, type Pruned, pruneExpired } from "../stats/retention.ts";
+import { PUBLISHED_RETENTION_DAYS, type Pruned, pruneExpired } from "../store/retention.ts";
 import { queryOn } from "../store/postgres-tx.ts";
 import { count } from "../text.ts";
 import type { FleetNode } from "./fleet.ts";
@@ -114,14 +115,14 @@ async function* dueDomains(options: DaemonOptions, claimedBatch: () => void): As
 async function pausedReason(options: DaemonOptions): Promise<string | undefined> {
   if (options.fleet !== undefined) {
     try {
-      const control = await readControl(options.fleet.pg.sql);
+      const control = await postgresPauseSwitch(options.fleet.pg.sql).read();
       return control.paused ? (control.reason ?? "") : undefined;
     } catch {
       return undefined; // PostgreSQL away: claiming will say so
     }
   }
-  const row = options.store.db.prepare("SELECT paused, reason FROM crawler_control WHERE id = 1").get() as { paused: number; reason: string | null } | undefined;
-  return row?.paused ? (row.reason ?? "") : undefined;
+  const control = await sqlitePauseSwitch(options.store.db).read();
+  return control.paused ? (control.reason ?? "") : undefined;
 }
 
 async function nextBatch(options: DaemonOptions): Promise<DomainName[]> {

@@ -9,6 +9,7 @@ import { UsageError, VmcrawlError } from "../errors.ts";
 import { domainArg } from "../crawl/selection.ts";
 import { parseDomain } from "../net/domain.ts";
 import type { HttpClient } from "../net/http.ts";
+import { countDniByForce, deleteDni, type DniRow, insertSoftDni, listDniRows, upsertDni } from "../store/dni.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import { printable } from "../text.ts";
@@ -17,12 +18,7 @@ import { parseCsv } from "./csv.ts";
 export type DniForce = "hard" | "soft";
 export const IFTAS_COMMENT = "iftas-dni";
 
-export interface DniEntry {
-  readonly domain: string;
-  readonly comment: string | null;
-  readonly force: DniForce;
-  readonly timestamp: string;
-}
+export type DniEntry = DniRow;
 
 export interface DniFile {
   /** Distinct valid names, in file order. */
@@ -64,8 +60,7 @@ export async function importDni(store: Pick<Store, "transaction">, http: Pick<Ht
   const added = await store.transaction(async (query) => {
     let n = 0;
     for (const domain of file.domains) {
-      const [row] = await query("INSERT INTO dni (domain, comment, force) VALUES (?, ?, 'soft') ON CONFLICT (domain) DO NOTHING RETURNING domain", [domain, IFTAS_COMMENT]);
-      if (row !== undefined) n++;
+      if (await insertSoftDni(query, domain, IFTAS_COMMENT)) n++;
     }
     return n;
   });
@@ -73,28 +68,22 @@ export async function importDni(store: Pick<Store, "transaction">, http: Pick<Ht
 }
 
 export async function listDni(query: Query): Promise<DniEntry[]> {
-  return (await query("SELECT domain, comment, force, timestamp FROM dni ORDER BY domain", [])) as unknown as DniEntry[];
+  return listDniRows(query);
 }
 
 export async function countDni(query: Query): Promise<{ readonly total: number; readonly hard: number; readonly soft: number }> {
-  const rows = await query("SELECT force, count(*) AS n FROM dni GROUP BY force", []);
-  const of = (force: DniForce) => Number(rows.find((r) => r.force === force)?.n ?? 0);
-  return { total: of("hard") + of("soft"), hard: of("hard"), soft: of("soft") };
+  const { hard, soft } = await countDniByForce(query);
+  return { total: hard + soft, hard, soft };
 }
 
 /** Adds a domain, or changes the comment and force of one already listed. */
 export async function addDni(store: Pick<Store, "query">, domain: string, comment: string, force: DniForce): Promise<{ readonly domain: string; readonly updated: boolean }> {
   const name = domainArg("domain", domain).name;
   if (comment.trim() === "") throw new UsageError("a DNI entry needs a comment saying why (--comment)");
-  const [before] = await store.query("SELECT domain FROM dni WHERE domain = ?", [name]);
-  await store.query(
-    "INSERT INTO dni (domain, comment, force, timestamp) VALUES (?, ?, ?, ?) ON CONFLICT (domain) DO UPDATE SET comment = excluded.comment, force = excluded.force, timestamp = excluded.timestamp",
-    [name, comment.trim(), force, new Date().toISOString()],
-  );
-  return { domain: name, updated: before !== undefined };
+  const updated = await upsertDni(store.query, name, comment.trim(), force, new Date().toISOString());
+  return { domain: name, updated };
 }
 
 export async function removeDni(store: Pick<Store, "query">, domain: string): Promise<boolean> {
-  const [row] = await store.query("DELETE FROM dni WHERE domain = ? RETURNING domain", [domainArg("domain", domain).name]);
-  return row !== undefined;
+  return deleteDni(store.query, domainArg("domain", domain).name);
 }

@@ -6,6 +6,7 @@
  */
 import { UsageError } from "../errors.ts";
 import { domainArg } from "../crawl/selection.ts";
+import { domainsFailingIn, makeDue, publishedVersions } from "../store/domains.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import { ERROR_CLASSES } from "../core/outcome.ts";
@@ -24,17 +25,17 @@ async function selected(query: Query, request: RequeueRequest): Promise<string[]
   }
   if ("errorClass" in request) {
     if (!(ERROR_CLASSES as readonly string[]).includes(request.errorClass)) throw new UsageError(`"${request.errorClass}" is not an error class: expected one of ${ERROR_CLASSES.join(", ")}`);
-    return (await query("SELECT domain FROM raw_domains WHERE error_type = ? OR terminal_type = ?", [request.errorClass, request.errorClass])).map((r) => String(r.domain));
+    return domainsFailingIn(query, request.errorClass);
   }
-  const published = await query("SELECT domain, software_version FROM mastodon_domains", []);
-  if (request.group === "published") return published.map((r) => String(r.domain));
+  const published = await publishedVersions(query);
+  if (request.group === "published") return published.map((r) => r.domain);
   const branches = await readBranches(query);
   return published
     .filter((r) => {
-      const placement = placeVersion(String(r.software_version ?? ""), branches);
+      const placement = placeVersion(r.version ?? "", branches);
       return request.group === "main" ? placement.role === "main" : !placement.patched;
     })
-    .map((r) => String(r.domain));
+    .map((r) => r.domain);
 }
 
 /** Clears `next_crawl_at` (and any expired or live lease stays as is); returns the domains requeued. */
@@ -43,8 +44,7 @@ export async function requeue(store: Pick<Store, "transaction">, request: Requeu
     const names = await selected(query, request);
     const done: string[] = [];
     for (const name of names) {
-      const [row] = await query("UPDATE raw_domains SET next_crawl_at = NULL WHERE domain = ? RETURNING domain", [name]);
-      if (row !== undefined) done.push(name);
+      if (await makeDue(query, name)) done.push(name);
     }
     return done;
   });

@@ -5,7 +5,7 @@
  */
 import { isIsoDate } from "../dates.ts";
 import { UsageError, VmcrawlError } from "../errors.ts";
-import type { Query } from "../store/queries.ts";
+import { setDayMark } from "../store/statistics.ts";
 import type { Store } from "../store/types.ts";
 
 export function statisticsDate(text: string): string {
@@ -13,13 +13,11 @@ export function statisticsDate(text: string): string {
   return text;
 }
 
-export async function flaggedDays(query: Query): Promise<{ date: string; invalid_reason: string | null }[]> {
-  return (await query("SELECT date, invalid_reason FROM statistics WHERE invalid = TRUE ORDER BY date", [])) as unknown as { date: string; invalid_reason: string | null }[];
-}
+export { flaggedDays } from "../store/statistics.ts";
 
 /** Marks `date` invalid (`reason` kept), or valid again when `invalid` is false. */
 export async function flagDay(store: Pick<Store, "query">, date: string, invalid: boolean, reason?: string): Promise<void> {
   const day = statisticsDate(date);
-  const [row] = await store.query("UPDATE statistics SET invalid = ?, invalid_reason = ? WHERE date = ? RETURNING date", [invalid, invalid ? reason?.trim() || "marked invalid by hand" : null, day]);
-  if (row === undefined) throw new VmcrawlError("USAGE", `no statistics are recorded for ${day}`, { exitCode: 2 });
+  const found = await setDayMark(store.query, day, invalid, invalid ? reason?.trim() || "marked invalid by hand" : null);
+  if (!found) throw new VmcrawlError("USAGE", `no statistics are recorded for ${day}`, { exitCode: 2 });
 }

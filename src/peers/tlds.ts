@@ -4,6 +4,7 @@
  * is a week old; when the source cannot be read the copy keeps working, and a
  * download that does not look like the list (an error page) never replaces it.
  */
+import { replaceTlds } from "../store/tlds.ts";
 import type { Store } from "../store/types.ts";
 import type { HttpClient } from "../net/http.ts";
 
@@ -77,10 +78,7 @@ export class TldUnavailable extends Error {
 export async function refreshTldCache(store: Pick<Store, "transaction">, http: Pick<HttpClient, "fetch">, url: string, now: Date): Promise<number> {
   const tlds = await download(http, url, undefined);
   if (typeof tlds === "string") throw new TldUnavailable(`the TLD list at ${url} could not be read (${tlds}); the stored copy stays`);
-  await store.transaction(async (query) => {
-    await query("DELETE FROM tld_cache", []);
-    for (const tld of tlds) await query("INSERT INTO tld_cache (tld, last_updated) VALUES (?, ?)", [tld, now.toISOString()]);
-  });
+  await store.transaction((query) => replaceTlds(query, tlds, now.toISOString()));
   return tlds.length;
 }
 

@@ -10,7 +10,8 @@ import { secureHeaders } from "hono/secure-headers";
 import { parseDomain } from "../net/domain.ts";
 import type { Store } from "../store/types.ts";
 import { advisoryImpact } from "../versions/advisories.ts";
-import { readBranches } from "../versions/branches.ts";
+import { nightlyRangesByStart, readBranches } from "../store/branches.ts";
+import { crawlerTotals, ping } from "../store/domains.ts";
 import { flagDay } from "../manage/stat-days.ts";
 import { VmcrawlError } from "../errors.ts";
 import { COUNTED_DAYS } from "../stats/daily.ts";
@@ -71,7 +72,7 @@ export function createApi(options: ApiOptions): Hono {
 
   app.get("/health", async (c) => {
     knownParams(c.req.query(), []);
-    await query("SELECT 1 AS ok", []);
+    await ping(query);
     return c.json({ status: "ok", database: options.store.dialect });
   });
 
@@ -115,33 +116,14 @@ export function createApi(options: ApiOptions): Hono {
 
   app.get("/release-versions", async (c) => {
     knownParams(c.req.query(), []);
-    const [branches, nightly] = await Promise.all([readBranches(query), query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY start_date DESC, version", [])]);
+    const [branches, nightly] = await Promise.all([readBranches(query), nightlyRangesByStart(query)]);
     return c.json({ branches, nightly });
   });
 
   app.get("/crawler", async (c) => {
     knownParams(c.req.query(), []);
     const at = now().toISOString();
-    const [[totals], classes] = await Promise.all([
-      query(
-        `SELECT count(*) AS domains,
-           sum(CASE WHEN alias_of IS NULL AND terminal_type IS NULL AND (next_crawl_at IS NULL OR next_crawl_at <= ?) THEN 1 ELSE 0 END) AS due,
-           sum(CASE WHEN claimed_until IS NOT NULL AND claimed_until > ? THEN 1 ELSE 0 END) AS leased,
-           sum(CASE WHEN terminal_type IS NOT NULL THEN 1 ELSE 0 END) AS terminal,
-           max(last_crawled_at) AS last_crawled_at
-         FROM raw_domains`,
-        [at, at],
-      ),
-      query("SELECT error_type, count(*) AS n FROM raw_domains WHERE error_type IS NOT NULL GROUP BY error_type ORDER BY error_type", []),
-    ]);
-    return c.json({
-      domains: Number(totals?.domains ?? 0),
-      due: Number(totals?.due ?? 0),
-      leased: Number(totals?.leased ?? 0),
-      terminal: Number(totals?.terminal ?? 0),
-      lastCrawledAt: totals?.last_crawled_at ?? null,
-      failingByClass: Object.fromEntries(classes.map((r) => [String(r.error_type), Number(r.n)])),
-    });
+    return c.json(await crawlerTotals(query, at));
   });
 
   app.get("/instances", requireKey(false), async (c) => {

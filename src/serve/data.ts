@@ -9,6 +9,8 @@
 import { isListed } from "../net/domain.ts";
 import { computeStatistics, countByVersion, countedSince, type DailyStatistics } from "../stats/daily.ts";
 import { type StatisticsDay, statisticsSince } from "../stats/history.ts";
+import { dniDomains } from "../store/dni.ts";
+import { publishedSince } from "../store/domains.ts";
 import type { Query } from "../store/queries.ts";
 import { readBranches } from "../versions/branches.ts";
 import { type BranchRole, placeVersion, type ReleaseBranch, roleOf } from "../versions/patch.ts";
@@ -44,14 +46,10 @@ export async function loadSnapshot(query: Query, now: Date): Promise<Snapshot> {
   const since = countedSince(now).toISOString();
   const [branches, rows, dni] = await Promise.all([
     readBranches(query),
-    query(
-      `SELECT m.domain, m.software_version, m.full_version, m.active_users_monthly, m.timestamp, r.error_type
-       FROM mastodon_domains m LEFT JOIN raw_domains r ON r.domain = m.domain WHERE m.timestamp >= ? ORDER BY m.domain`,
-      [since],
-    ),
-    query("SELECT domain FROM dni", []),
+    publishedSince(query, since),
+    dniDomains(query),
   ]);
-  const hidden = new Set(dni.map((r) => String(r.domain)));
+  const hidden = new Set(dni);
   const all = rows.map((r): Instance => {
     const version = r.software_version === null ? null : String(r.software_version);
     const placement = version === null ? undefined : placeVersion(version, branches);

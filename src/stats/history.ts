@@ -1,9 +1,10 @@
 /**
  * Reading the daily statistics back, for `vmcrawl stats`: the days of a
- * window, newest last, and the branch names behind each role. One
- * query text for both dialects. The shares are computed here, once.
+ * window, newest last, and the branch names behind each role. The shares
+ * are computed here, once.
  */
 import type { Query } from "../store/queries.ts";
+import { statisticsRowsSince } from "../store/statistics.ts";
 import { type ReleaseBranch, roleOf } from "../versions/patch.ts";
 import type { DailyStatistics } from "./daily.ts";
 
@@ -18,8 +19,7 @@ export const ROLES = ["main", "latest", "previous", "deprecated"] as const;
 export type SupportedRole = (typeof ROLES)[number];
 
 export async function statisticsSince(query: Query, firstDate: string): Promise<StatisticsDay[]> {
-  // Both adapters return the same types: numbers, booleans, 'YYYY-MM-DD' dates, ISO timestamps.
-  return (await query("SELECT * FROM statistics WHERE date >= ? ORDER BY date", [firstDate])) as unknown as StatisticsDay[];
+  return (await statisticsRowsSince(query, firstDate)) as unknown as StatisticsDay[];
 }
 
 /** The branches behind each role: main and latest are one each, deprecated and EOL may be several. */

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL's side of fleet mode: applying staged changes exactly once,
- * leases on due domains, the reference tables nodes copy, the pause switch,
- * and elected maintenance. Set-based SQL (one statement per kind of change
+ * leases on due domains, the reference tables nodes copy, and elected
+ * maintenance. Set-based SQL (one statement per kind of change
  * per batch), so a batch of a thousand outcomes is a handful of statements.
  */
 import type postgres from "postgres";
@@ -9,9 +9,9 @@ import { transaction, type TxSql } from "./postgres-tx.ts";
 import { columnArrays, ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, unnestSource, upsertPublished, upsertRaw, withdrawable, type Columns, type RowOf } from "./effects.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { sanitizeStaged } from "./sanitize.ts";
-import type { ApplyResult, ControlState, DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
+import type { ApplyResult, DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
-export type { ApplyResult, ControlState, DomainState, ReferenceData, StagedEntry };
+export type { ApplyResult, DomainState, ReferenceData, StagedEntry };
 
 /**
  * How far ahead of PostgreSQL's clock a node's timestamps may be. A node whose clock runs ahead
@@ -194,15 +194,6 @@ export async function referenceData(sql: postgres.Sql): Promise<ReferenceData> {
     nightly: nightly as unknown as ReferenceData["nightly"],
     dni: dni as unknown as ReferenceData["dni"],
   };
-}
-
-export async function readControl(sql: postgres.Sql): Promise<ControlState> {
-  const [row] = await sql`SELECT paused, reason, set_by, set_at FROM crawler_control WHERE id`;
-  return { paused: row?.paused === true, reason: (row?.reason as string | null) ?? null, setBy: (row?.set_by as string | null) ?? null, setAt: row?.set_at instanceof Date ? row.set_at.toISOString() : null };
-}
-
-export async function writeControl(sql: postgres.Sql, paused: boolean, reason: string | null, by: string): Promise<void> {
-  await sql`UPDATE crawler_control SET paused = ${paused}, reason = ${reason}, set_by = ${by}, set_at = now() WHERE id`;
 }
 
 /** Runs `work` if no other node is running maintenance now; false if one is. */

@@ -7,7 +7,7 @@ import type Database from "better-sqlite3";
 import type { Effect, ErrorState } from "../core/decide.ts";
 import type { DailyStatistics } from "../stats/daily.ts";
 import { type GuardVerdict, guardDay } from "../stats/guard.ts";
-import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "../stats/record.ts";
+import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "./statistics.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, namedValues, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, upsertPublished, upsertRaw, withdrawable } from "./effects.ts";
 import { sanitizeStaged } from "./sanitize.ts";

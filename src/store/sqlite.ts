@@ -111,6 +111,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The SQLite library's own version (proves the addon loaded). */
+  engineVersion(): string {
+    return this.db.prepare("SELECT sqlite_version()").pluck().get() as string;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

@@ -7,6 +7,7 @@
  */
 import semver from "semver";
 import { countByVersion } from "../stats/daily.ts";
+import { advisoryRows, upsertAdvisory } from "../store/advisories.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";
 import type { GithubReader } from "./github.ts";
@@ -119,26 +120,19 @@ export async function importAdvisories(store: Pick<Store, "transaction">, github
   });
   await store.transaction(async (query) => {
     for (const { ghsa, a, vulnerabilities, derived } of rows) {
-      await query(
-        `INSERT INTO security_advisories (ghsa_id, cve_id, summary, severity, url, published_at, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (ghsa_id) DO UPDATE SET cve_id = excluded.cve_id, summary = excluded.summary, severity = excluded.severity, url = excluded.url,
-           published_at = excluded.published_at, vulnerable_range = excluded.vulnerable_range, patched_versions = excluded.patched_versions,
-           affected_spec = excluded.affected_spec, parse_status = excluded.parse_status, updated_at = excluded.updated_at`,
-        [
-          ghsa,
-          text(a.cve_id),
-          (text(a.summary) ?? ghsa).slice(0, 500),
-          text(a.severity),
-          text(a.html_url),
-          text(a.published_at),
-          vulnerabilities.map((v) => v.range).filter(Boolean).join(", "),
-          vulnerabilities.map((v) => v.patched).filter(Boolean).join(", "),
-          derived.spec,
-          derived.status,
-          now.toISOString(),
-        ],
-      );
+      await upsertAdvisory(query, {
+        ghsaId: ghsa,
+        cveId: text(a.cve_id),
+        summary: (text(a.summary) ?? ghsa).slice(0, 500),
+        severity: text(a.severity),
+        url: text(a.html_url),
+        publishedAt: text(a.published_at),
+        vulnerableRange: vulnerabilities.map((v) => v.range).filter(Boolean).join(", "),
+        patchedVersions: vulnerabilities.map((v) => v.patched).filter(Boolean).join(", "),
+        affectedSpec: derived.spec,
+        parseStatus: derived.status,
+        updatedAt: now.toISOString(),
+      });
     }
   });
   return { imported: rows.length, needsReview: rows.filter((r) => r.derived.status === "needs_review").map((r) => r.ghsa) };
@@ -162,7 +156,7 @@ export async function advisoryImpact(
   query: Query,
   servers: readonly { readonly version: string | null; readonly mau: number }[],
 ): Promise<{ readonly instances: number; readonly mau: number; readonly advisories: AdvisoryImpact[] }> {
-  const advisories = await query("SELECT ghsa_id, cve_id, summary, severity, published_at, affected_spec, parse_status, override_spec FROM security_advisories ORDER BY published_at DESC, ghsa_id", []);
+  const advisories = await advisoryRows(query);
   // Each advisory is checked once per distinct version.
   const byVersion = countByVersion(servers);
   const instances = servers.length;

@@ -9,17 +9,26 @@
 import semver from "semver";
 import { isIsoDate } from "../dates.ts";
 import { ExitCode, VmcrawlError } from "../errors.ts";
+import {
+  insertNightly,
+  nightliesOpenOn,
+  nightlyExists,
+  nightlyOn,
+  nightlyStart,
+  promoteMainBranch,
+  readBranches,
+  renumberBranches,
+  setBranchEol,
+  setBranchLatest,
+  setNightlyEndDate,
+} from "../store/branches.ts";
 import type { Query } from "../store/queries.ts";
 import type { Row, Store } from "../store/types.ts";
 import type { ReleaseBranch } from "./patch.ts";
 
-const refuse = (message: string) => new VmcrawlError("VERSIONS", message, { exitCode: ExitCode.usage });
-/** Levels are moved out of the way here first, so no two rows ever meet on the key. */
-const PARKED = 1000;
+export { nightlyRanges, readBranches } from "../store/branches.ts";
 
-export async function readBranches(query: Query): Promise<ReleaseBranch[]> {
-  return (await query('SELECT n_level AS "nLevel", branch, status, latest FROM release_versions ORDER BY n_level', [])) as unknown as ReleaseBranch[];
-}
+const refuse = (message: string) => new VmcrawlError("VERSIONS", message, { exitCode: ExitCode.usage });
 
 /** "4.5" → [4, 5]; undefined for anything else. */
 function branchNumbers(branch: string): [number, number] | undefined {
@@ -35,8 +44,7 @@ async function renumber(query: Query, releases: readonly string[], eol: readonly
     return y0 - x0 || y1 - x1;
   };
   const order = [...releases, ...[...eol].sort(byVersion)];
-  await query(`UPDATE release_versions SET n_level = n_level + ${PARKED} WHERE n_level >= 0`, []);
-  for (const [level, branch] of order.entries()) await query("UPDATE release_versions SET n_level = ? WHERE branch = ?", [level, branch]);
+  await renumberBranches(query, order);
 }
 
 function split(branches: readonly ReleaseBranch[]) {
@@ -63,7 +71,7 @@ export async function setLatest(store: Pick<Store, "transaction">, latest: Reado
     for (const b of await readBranches(query)) {
       const to = latest.get(b.branch);
       if (to === undefined || to === b.latest) continue;
-      await query("UPDATE release_versions SET latest = ? WHERE branch = ?", [to, b.branch]);
+      await setBranchLatest(query, b.branch, to);
       changes.push({ branch: b.branch, from: b.latest, to });
     }
     return changes;
@@ -81,10 +89,7 @@ export async function promoteMain(store: Pick<Store, "transaction">): Promise<{ 
     const numbers = branchNumbers(main.branch);
     if (numbers === undefined) throw refuse(`the main branch "${main.branch}" is not major.minor`);
     const next = `${numbers[0]}.${numbers[1] + 1}`;
-    await query(`UPDATE release_versions SET n_level = n_level + ${PARKED + 1} WHERE n_level >= 0`, []);
-    await query("UPDATE release_versions SET status = 'release', n_level = 0, latest = ? WHERE n_level = -1", [`${main.branch}.0`]);
-    await query(`UPDATE release_versions SET n_level = n_level - ${PARKED} WHERE n_level >= ${PARKED}`, []);
-    await query("INSERT INTO release_versions (n_level, branch, status, latest) VALUES (-1, ?, 'main', ?)", [next, `${next}.0-alpha.0`]);
+    await promoteMainBranch(query, `${main.branch}.0`, next, `${next}.0-alpha.0`);
     return { promoted: main.branch, main: next };
   });
 }
@@ -96,7 +101,7 @@ export async function markEol(store: Pick<Store, "transaction">, branch: string)
     if (!releases.includes(branch)) {
       throw refuse(eol.includes(branch) ? `branch ${branch} is already end-of-life` : `branch ${branch} is not a release branch (release branches: ${releases.join(", ") || "none"})`);
     }
-    await query("UPDATE release_versions SET status = 'eol' WHERE branch = ?", [branch]);
+    await setBranchEol(query, branch);
     await renumber(query, releases.filter((b) => b !== branch), [...eol, branch]);
   });
 }
@@ -147,22 +152,15 @@ export async function addNightly(store: Pick<Store, "transaction">, input: Night
   if (end < start) throw refuse(`the end date ${end} is before the start date ${start}`);
   const security = input.isSecurity === true;
   return store.transaction(async (query) => {
-    const [exists] = await query("SELECT 1 AS x FROM nightly_versions WHERE version = ? AND is_security = ?", [parsed.version, security]);
-    if (exists !== undefined) throw refuse(`${parsed.version}${security ? " (security)" : ""} already has a range; change its end date instead`);
+    if (await nightlyExists(query, parsed.version, security)) throw refuse(`${parsed.version}${security ? " (security)" : ""} already has a range; change its end date instead`);
     let closed: string[] = [];
     if (!security && input.closePrevious !== false) {
-      const open = await query("SELECT version FROM nightly_versions WHERE is_security = FALSE AND start_date < ? AND end_date >= ?", [start, start]);
-      closed = open.map((r) => String(r.version));
-      for (const version of closed) await query("UPDATE nightly_versions SET end_date = ? WHERE version = ? AND is_security = FALSE", [dayBefore(start), version]);
+      closed = await nightliesOpenOn(query, start);
+      for (const version of closed) await setNightlyEndDate(query, version, dayBefore(start));
     }
-    await query("INSERT INTO nightly_versions (version, start_date, end_date, is_security) VALUES (?, ?, ?, ?)", [parsed.version, start, end, security]);
+    await insertNightly(query, parsed.version, start, end, security);
     return { closed };
   });
-}
-
-/** Every nightly range, ranges newest first, security pins after them. */
-export async function nightlyRanges(query: Query): Promise<Row[]> {
-  return query("SELECT version, start_date, end_date, is_security FROM nightly_versions ORDER BY is_security, start_date DESC, version", []);
 }
 
 /** One range as a line: "4.6.0-alpha.3        2026-01-21 to now". */
@@ -173,17 +171,17 @@ export function describeNightly(range: Row): string {
 export async function setNightlyEnd(store: Pick<Store, "transaction">, version: string, end: string): Promise<void> {
   validDate(end, "end date");
   await store.transaction(async (query) => {
-    const [row] = await query("SELECT start_date FROM nightly_versions WHERE version = ? AND is_security = FALSE", [version]);
-    if (row === undefined) throw refuse(`no nightly range for ${version}`);
-    if (end < String(row.start_date)) throw refuse(`the end date ${end} is before the range's start ${String(row.start_date)}`);
-    await query("UPDATE nightly_versions SET end_date = ? WHERE version = ? AND is_security = FALSE", [end, version]);
+    const start = await nightlyStart(query, version);
+    if (start === undefined) throw refuse(`no nightly range for ${version}`);
+    if (end < start) throw refuse(`the end date ${end} is before the range's start ${start}`);
+    await setNightlyEndDate(query, version, end);
   });
 }
 
 /** What manage's "show current version information" shows: branches by role, and the nightly in force today. */
 export async function versionInfo(query: Query, today: string): Promise<string> {
   const branches = await readBranches(query);
-  const [nightly] = await query("SELECT version, start_date, end_date FROM nightly_versions WHERE is_security = FALSE AND start_date <= ? AND end_date >= ? ORDER BY start_date DESC LIMIT 1", [today, today]);
+  const nightly = await nightlyOn(query, today);
   const line = (b: ReleaseBranch) => `  Branch: ${b.branch}  Status: ${b.status}  n_level: ${b.nLevel}  Latest: ${b.latest}`;
   const { main } = split(branches);
   return [

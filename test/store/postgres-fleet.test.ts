@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Publication, RawUpdate } from "../../src/core/decide.ts";
-import { applyStaged, asMaintainer, claimDue, readControl, type StagedEntry, writeControl } from "../../src/store/postgres-fleet.ts";
+import { postgresPauseSwitch } from "../../src/store/control.ts";
+import { applyStaged, asMaintainer, claimDue, type StagedEntry } from "../../src/store/postgres-fleet.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import type { StagedChange } from "../../src/store/types.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
@@ -325,11 +326,12 @@ describe.skipIf(server === null)("fleet: leases", () => {
 describe.skipIf(server === null)("fleet: control and maintenance", () => {
   it("stores the pause switch with who set it and why", async () => {
     const { sql } = await migratedStore();
-    expect((await readControl(sql)).paused).toBe(false);
-    await writeControl(sql, true, "upgrading PostgreSQL", "ops@host");
-    expect(await readControl(sql)).toMatchObject({ paused: true, reason: "upgrading PostgreSQL", setBy: "ops@host" });
-    await writeControl(sql, false, null, "ops@host");
-    expect((await readControl(sql)).paused).toBe(false);
+    const control = postgresPauseSwitch(sql);
+    expect((await control.read()).paused).toBe(false);
+    await control.set(true, "upgrading PostgreSQL", "ops@host");
+    expect(await control.read()).toMatchObject({ paused: true, reason: "upgrading PostgreSQL", setBy: "ops@host" });
+    await control.set(false, null, "ops@host");
+    expect((await control.read()).paused).toBe(false);
   });
 
   it("lets one node at a time run maintenance", async () => {

@@ -5,7 +5,7 @@
  * VMCRAWL_ERROR_LOG_RETENTION_DAYS. raw_domains is never pruned: it is the
  * list of everything known. One query text for both dialects.
  */
-import type { Query } from "../store/queries.ts";
+import type { Query } from "./queries.ts";
 
 /** How long a published server stays listed without a successful crawl. */
 export const PUBLISHED_RETENTION_DAYS = 7;
