@@ -5,7 +5,7 @@ import { ExitCode } from "../errors.ts";
 import { withHttpClient } from "../net/index.ts";
 import { githubFor } from "../versions/github.ts";
 import { refreshFromGithub } from "../versions/refresh.ts";
-import { releaseLeases } from "../store/postgres-fleet.ts";
+import { postgresLeases, sqliteLeases } from "../store/leases.ts";
 import { recordStatistics } from "./crawl.ts";
 import { runtimeOf } from "./_shared.ts";
 import { withCrawlSession } from "./_crawl-session.ts";
@@ -41,12 +41,12 @@ export default defineCommand({
         refreshVersions: (target) => withHttpClient(config, async (http) => refreshFromGithub(target, await githubFor(config, http), new Date())),
       });
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
-      if (fleet === undefined) store.crawl.releaseLeases(session.worker);
+      if (fleet === undefined) await sqliteLeases(store.db).release(session.worker);
       else {
         await fleet.syncer.stop();
         try {
           await fleet.syncer.pushAll();
-          await releaseLeases(fleet.pg.sql, fleet.identity);
+          await postgresLeases(fleet.pg.sql).release(session.worker);
         } catch {
           warn(`${store.staging.backlog().entries} results stay staged in ${store.location}; they are pushed on the next start or by vmcrawl sync`);
         }

@@ -10,7 +10,8 @@
 import type { DomainName } from "../net/domain.ts";
 import { parseDomain } from "../net/domain.ts";
 import { postgresPauseSwitch, sqlitePauseSwitch } from "../store/control.ts";
-import { asMaintainer, claimDue } from "../store/postgres-fleet.ts";
+import { postgresLeases, sqliteLeases } from "../store/leases.ts";
+import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
 import { describe } from "../store/sync.ts";
@@ -125,27 +126,19 @@ async function pausedReason(options: DaemonOptions): Promise<string | undefined>
   return control.paused ? (control.reason ?? "") : undefined;
 }
 
+/** Claims due domains (from PostgreSQL in a fleet, taking their state into the staging file), as names. */
 async function nextBatch(options: DaemonOptions): Promise<DomainName[]> {
-  const names = options.fleet !== undefined ? await claimed(options) : claimLocally(options);
-  return names.flatMap((name) => {
-    const parsed = parseDomain(name);
+  const { fleet, store } = options;
+  const leases = fleet !== undefined ? postgresLeases(fleet.pg.sql) : sqliteLeases(store.db, options.now);
+  const states = await leases.claim(options.worker, options.leaseSeconds, options.batchSize);
+  if (fleet !== undefined) {
+    store.staging.adoptStates(states);
+    store.crawl.insertDomains(states.map((s) => s.domain));
+  }
+  return states.flatMap((state) => {
+    const parsed = parseDomain(state.domain);
     return parsed.ok ? [parsed.value] : [];
   });
-}
-
-function claimLocally(options: DaemonOptions): string[] {
-  const now = (options.now ?? (() => new Date()))();
-  const until = new Date(now.getTime() + options.leaseSeconds * 1000).toISOString();
-  return options.store.crawl.claimDue(options.worker, now.toISOString(), until, options.batchSize);
-}
-
-/** Claims due domains in PostgreSQL and takes their state into the staging file. */
-async function claimed(options: DaemonOptions): Promise<string[]> {
-  const fleet = options.fleet!;
-  const states = await claimDue(fleet.pg.sql, fleet.identity, options.leaseSeconds, options.batchSize);
-  options.store.staging.adoptStates(states);
-  options.store.crawl.insertDomains(states.map((s) => s.domain));
-  return states.map((s) => s.domain);
 }
 
 /** Statistics, then retention: by this process embedded, by one elected node in a fleet. */

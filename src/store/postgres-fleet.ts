@@ -1,6 +1,6 @@
 /**
  * PostgreSQL's side of fleet mode: applying staged changes exactly once,
- * leases on due domains, the reference tables nodes copy, and elected
+ * the states of leased domains, the reference tables nodes copy, and elected
  * maintenance. Set-based SQL (one statement per kind of change
  * per batch), so a batch of a thousand outcomes is a handful of statements.
  */
@@ -8,6 +8,7 @@ import type postgres from "postgres";
 import { transaction, type TxSql } from "./postgres-tx.ts";
 import { columnArrays, ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, unnestSource, upsertPublished, upsertRaw, withdrawable, type Columns, type RowOf } from "./effects.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
+import { toState } from "./leases.ts";
 import { sanitizeStaged } from "./sanitize.ts";
 import type { ApplyResult, DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
@@ -135,51 +136,11 @@ function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: st
   return statements;
 }
 
-/**
- * Claims up to `limit` due domains for `nodeId` until the lease runs out. SKIP LOCKED: nodes
- * claiming at the same moment never get the same domain; an expired lease is free again.
- */
-export async function claimDue(sql: postgres.Sql, nodeId: string, leaseSeconds: number, limit: number): Promise<DomainState[]> {
-  const rows = await sql`
-    UPDATE raw_domains SET claimed_by = ${nodeId}, claimed_until = now() + make_interval(secs => ${leaseSeconds})
-    WHERE domain IN (
-      SELECT domain FROM raw_domains
-      WHERE alias_of IS NULL AND terminal_type IS NULL
-        AND (next_crawl_at IS NULL OR next_crawl_at <= now())
-        AND (claimed_until IS NULL OR claimed_until < now())
-        AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (raw_domains.domain = d.domain OR right(raw_domains.domain, length(d.domain) + 1) = '.' || d.domain))
-      ORDER BY next_crawl_at NULLS FIRST, domain
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING domain, last_crawled_at, error_type, error_count, terminal_type`;
-  return rows.map(toState);
-}
-
-/**
- * Gives back the leases `nodeId` still holds. Only after every staged outcome is pushed: a
- * pushed outcome has released its own lease, so what is left was claimed and never finished.
- */
-export async function releaseLeases(sql: postgres.Sql, nodeId: string): Promise<number> {
-  const result = await sql`UPDATE raw_domains SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ${nodeId}`;
-  return result.count;
-}
-
 /** The current state of named domains (explicit runs: `--file`, `--target`). */
 export async function statesOf(sql: postgres.Sql, domains: readonly string[]): Promise<DomainState[]> {
   if (domains.length === 0) return [];
   const rows = await sql`SELECT domain, last_crawled_at, error_type, error_count, terminal_type FROM raw_domains WHERE domain = ANY(${domains as string[]})`;
   return rows.map(toState);
-}
-
-function toState(row: Record<string, unknown>): DomainState {
-  const at = row.last_crawled_at;
-  return {
-    domain: String(row.domain),
-    lastCrawledAt: at instanceof Date ? at.toISOString() : (at as string | null),
-    errorType: (row.error_type as string | null) ?? null,
-    errorCount: Number(row.error_count ?? 0),
-    terminalType: (row.terminal_type as string | null) ?? null,
-  };
 }
 
 /** What a node copies to work offline: branches, nightly ranges, the DNI list. */

@@ -56,30 +56,6 @@ export class SqliteCrawlStore {
     return rows;
   }
 
-  /**
-   * Leases up to `limit` due domains to `worker` until `until` (ISO): never-crawled first, then the
-   * longest overdue. A leased domain is not handed out again until its outcome is recorded (which
-   * clears the lease) or the lease runs out, so a daemon can claim more while some are in flight.
-   */
-  claimDue(worker: string, now: string, until: string, limit: number): string[] {
-    return this.db
-      .prepare(
-        `UPDATE raw_domains SET claimed_by = ?, claimed_until = ? WHERE domain IN (
-           SELECT domain FROM raw_domains r WHERE alias_of IS NULL AND terminal_type IS NULL AND (next_crawl_at IS NULL OR next_crawl_at <= ?)
-             AND (claimed_until IS NULL OR claimed_until < ?)
-             AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (r.domain = d.domain OR substr(r.domain, -length(d.domain) - 1) = '.' || d.domain))
-           ORDER BY next_crawl_at IS NOT NULL, next_crawl_at, domain LIMIT ?)
-         RETURNING domain`,
-      )
-      .pluck()
-      .all(worker, until, now, now, limit) as string[];
-  }
-
-  /** Gives back the leases `worker` still holds (domains it claimed but did not finish). */
-  releaseLeases(worker: string): number {
-    return this.db.prepare("UPDATE raw_domains SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?").run(worker).changes;
-  }
-
   /** Adds domains not known yet; returns how many were new. One transaction; staged for PostgreSQL too in fleet mode. */
   insertDomains(domains: readonly string[], options: { stage?: boolean } = {}): number {
     // One statement per batch (the names as a JSON array) rather than one per name: fetch adds a million at a time.

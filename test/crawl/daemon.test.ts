@@ -3,6 +3,7 @@
  * slots free up (a slow domain holds nobody back), each once; the pause switch holds new work;
  * --drain ends when nothing is due; a stop ends it at once.
  */
+import { sqliteLeases } from "../../src/store/leases.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,13 +80,18 @@ describe("the daemon loop (embedded)", () => {
 
   it("does not hand out a leased domain again until its lease runs out; released leases return at once", async () => {
     const store = await storeWith(3);
-    const now = "2026-11-23T12:00:00.000Z";
-    expect(store.crawl.claimDue("a", now, "2026-11-23T12:15:00.000Z", 2).sort()).toEqual(["d000.example", "d001.example"]);
-    expect(store.crawl.claimDue("b", now, "2026-11-23T12:15:00.000Z", 10)).toEqual(["d002.example"]);
-    expect(store.crawl.claimDue("b", "2026-11-23T12:14:59.000Z", "2026-11-23T12:30:00.000Z", 10)).toEqual([]);
-    expect(store.crawl.claimDue("b", "2026-11-23T12:15:01.000Z", "2026-11-23T12:30:00.000Z", 10).sort()).toEqual(["d000.example", "d001.example", "d002.example"]);
-    expect(store.crawl.releaseLeases("b")).toBe(3);
-    expect(store.crawl.claimDue("c", "2026-11-23T12:15:02.000Z", "2026-11-23T12:30:00.000Z", 10)).toHaveLength(3);
+    let now = "2026-11-23T12:00:00.000Z";
+    const leases = sqliteLeases(store.db, () => new Date(now));
+    const claim = async (holder: string, seconds: number, limit: number) => (await leases.claim(holder, seconds, limit)).map((s) => s.domain).sort();
+    expect(await claim("a", 900, 2)).toEqual(["d000.example", "d001.example"]);
+    expect(await claim("b", 900, 10)).toEqual(["d002.example"]);
+    now = "2026-11-23T12:14:59.000Z";
+    expect(await claim("b", 900, 10)).toEqual([]);
+    now = "2026-11-23T12:15:01.000Z";
+    expect(await claim("b", 900, 10)).toEqual(["d000.example", "d001.example", "d002.example"]);
+    expect(await leases.release("b")).toBe(3);
+    now = "2026-11-23T12:15:02.000Z";
+    expect(await claim("c", 900, 10)).toHaveLength(3);
   });
 
   it("waits while paused, says so once, and goes on after resume", async () => {

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Publication, RawUpdate } from "../../src/core/decide.ts";
 import { postgresPauseSwitch } from "../../src/store/control.ts";
-import { applyStaged, asMaintainer, claimDue, type StagedEntry } from "../../src/store/postgres-fleet.ts";
+import { postgresLeases } from "../../src/store/leases.ts";
+import { applyStaged, asMaintainer, type StagedEntry } from "../../src/store/postgres-fleet.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import type { StagedChange } from "../../src/store/types.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
@@ -278,20 +279,20 @@ describe.skipIf(server === null)("fleet: leases", () => {
     const settings = await storeSettings(store);
     const others = [1, 2, 3].map(() => new PostgresStore(settings));
     open.push(...others);
-    const claims = await Promise.all([store, ...others].map((s, i) => claimDue(s.sql, `node-${i}`, 300, 200)));
+    const claims = await Promise.all([store, ...others].map((s, i) => postgresLeases(s.sql).claim(`node-${i}`, 300, 200)));
     const all = claims.flatMap((c) => c.map((s) => s.domain));
     expect(new Set(all).size).toBe(all.length);
     expect(all.sort()).toEqual(domains);
     // Nothing is left to claim while the leases hold.
-    expect(await claimDue(store.sql, "node-late", 300, 200)).toEqual([]);
+    expect(await postgresLeases(store.sql).claim("node-late", 300, 200)).toEqual([]);
   });
 
   it("returns an expired lease to the pool, and a recorded outcome releases it", async () => {
     const { sql } = await migratedStore();
     await seed(sql, 3);
-    expect((await claimDue(sql, "node-a/1", 300, 2)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0001.example"]);
+    expect((await postgresLeases(sql).claim("node-a/1", 300, 2)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0001.example"]);
     await sql`UPDATE raw_domains SET claimed_until = now() - interval '1 second' WHERE domain = 'd0000.example'`;
-    expect((await claimDue(sql, "node-b/1", 300, 10)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0002.example"]);
+    expect((await postgresLeases(sql).claim("node-b/1", 300, 10)).map((s) => s.domain).sort()).toEqual(["d0000.example", "d0002.example"]);
     await applyStaged(sql, "node-a/1", entries([outcome("d0001.example", new Date().toISOString())]));
     expect(await sql`SELECT claimed_by FROM raw_domains WHERE domain = 'd0001.example'`).toEqual([{ claimed_by: null }]);
   });
@@ -299,10 +300,10 @@ describe.skipIf(server === null)("fleet: leases", () => {
   it("lets a late outcome release only a lease its node still holds", async () => {
     const { sql } = await migratedStore();
     await seed(sql, 1);
-    await claimDue(sql, "node-a/1", 300, 1);
+    await postgresLeases(sql).claim("node-a/1", 300, 1);
     // node-a's lease runs out before its outcome arrives, and node-b claims the domain meanwhile.
     await sql`UPDATE raw_domains SET claimed_until = now() - interval '1 second'`;
-    await claimDue(sql, "node-b/1", 300, 1);
+    await postgresLeases(sql).claim("node-b/1", 300, 1);
     await applyStaged(sql, "node-a/1", entries([outcome("d0000.example", new Date().toISOString())]));
     const [row] = await sql`SELECT claimed_by, claimed_until > now() AS held, last_crawled_at IS NOT NULL AS recorded FROM raw_domains`;
     expect(row).toEqual({ claimed_by: "node-b/1", held: true, recorded: true });
@@ -319,7 +320,7 @@ describe.skipIf(server === null)("fleet: leases", () => {
       ('new.example', NULL, NULL, NULL)`;
     await sql`INSERT INTO dni (domain, force) VALUES ('blocked.example', 'hard')`;
     // Never-crawled domains first, then the longest overdue.
-    expect((await claimDue(sql, "node-a", 300, 10)).map((s) => s.domain)).toEqual(["new.example", "due.example"]);
+    expect((await postgresLeases(sql).claim("node-a", 300, 10)).map((s) => s.domain)).toEqual(["new.example", "due.example"]);
   });
 });
 

@@ -1,7 +1,12 @@
 import { describe, expect, inject, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres.ts";
+import type { StagedChange } from "../../src/store/types.ts";
 import { freshDatabase } from "../support/postgres.ts";
+import { postgresPauseSwitch } from "../../src/store/control.ts";
+import { postgresLeases } from "../../src/store/leases.ts";
+import { applyStaged, statesOf } from "../../src/store/postgres-fleet.ts";
 import { storeContract } from "./contract.ts";
+import { writePathContract } from "./write-contract.ts";
 
 const server = inject("postgres");
 
@@ -14,6 +19,27 @@ describe.skipIf(server === null)("postgres", () => {
   storeContract("postgres", async () => {
     const { store, settings } = await freshStore();
     return { store, query: (text, params = []) => store.query(text, params), another: async () => new PostgresStore(settings) };
+  });
+
+  writePathContract("postgres", async () => {
+    const { store } = await freshStore();
+    await store.migrate();
+    // Each holder pushes as its own node, numbering its entries as an outbox would.
+    const seqs = new Map<string, number>();
+    const push = async (holder: string, changes: readonly StagedChange[]) => {
+      const first = (seqs.get(holder) ?? 0) + 1;
+      seqs.set(holder, first + changes.length - 1);
+      await applyStaged(store.sql, holder, changes.map((change, i) => ({ seq: first + i, change })));
+    };
+    return {
+      errorStates: async (domains) => new Map((await statesOf(store.sql, domains)).map(({ domain, errorType, errorCount, terminalType }) => [domain, { errorType, errorCount, terminalType }])),
+      apply: (effects, holder) => push(holder, effects.map((e) => ({ kind: "outcome", ...e }))),
+      applyOutbox: (entries) => applyStaged(store.sql, "staging-node", entries).then(() => undefined),
+      leases: postgresLeases(store.sql),
+      pause: postgresPauseSwitch(store.sql),
+      query: (text, params = []) => store.query(text, params),
+      close: () => store.close(),
+    };
   });
 
   it("connects with a password full of URL-special characters, passed as an option", async () => {

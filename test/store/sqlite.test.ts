@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite.ts";
+import { sqlitePauseSwitch } from "../../src/store/control.ts";
+import { sqliteLeases } from "../../src/store/leases.ts";
 import { storeContract } from "./contract.ts";
+import { writePathContract } from "./write-contract.ts";
 
 const cacheDir = join(tmpdir(), "vmcrawl-test-cache");
 
@@ -15,6 +18,26 @@ storeContract("sqlite", async () => {
   const path = freshPath();
   const store = new SqliteStore(path, { cacheDir });
   return { store, query: (text, params = []) => store.query(text, params), another: async () => new SqliteStore(path, { cacheDir }) };
+});
+
+writePathContract("sqlite", async () => {
+  const store = new SqliteStore(freshPath(), { cacheDir });
+  await store.migrate();
+  return {
+    errorStates: async (domains) => store.crawl.errorStates(domains),
+    apply: async (effects) => store.crawl.applyEffects(effects),
+    // What the outbox carries applied as SQLite applies it: the same effects, the same new domains.
+    applyOutbox: async (entries) => {
+      for (const { change } of entries) {
+        if (change.kind === "outcome") store.crawl.applyEffects([change]);
+        else if (change.kind === "domains") store.crawl.insertDomains(change.domains);
+      }
+    },
+    leases: sqliteLeases(store.db),
+    pause: sqlitePauseSwitch(store.db),
+    query: (text, params = []) => store.query(text, params),
+    close: () => store.close(),
+  };
 });
 
 describe("sqlite specifics", () => {
