@@ -9,8 +9,41 @@
  */
 import type { Attempt } from "../net/http.ts";
 
-export const ERROR_CLASSES = ["DNS", "SSL", "TCP", "TYPE", "SIZE", "API", "JSON", "HTTP2XX", "HTTP3XX", "HTTP4XX", "HTTP5XX", "HARD", "ROBOT"] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
+/**
+ * Every failure class once, in the seed's menu order: crawl mode 20 + position retries the class,
+ * 60 + position its terminal state. Each carries the labels the two menus show (SIZE's terminal
+ * state is the seed's "File", bad_file).
+ */
+export const ERROR_CLASS_TABLE = [
+  { errorClass: "DNS", retry: "DNS (name resolution failures)", terminal: "DNS (bad_dns)" },
+  { errorClass: "SSL", retry: "SSL (certificate errors)", terminal: "SSL (bad_ssl)" },
+  { errorClass: "TCP", retry: "TCP (connection errors)", terminal: "TCP (bad_tcp)" },
+  { errorClass: "TYPE", retry: "Type (content type errors)", terminal: "Type (bad_type)" },
+  { errorClass: "SIZE", retry: "Size (response size errors)", terminal: "File (bad_file)" },
+  { errorClass: "API", retry: "API (API errors)", terminal: "API (bad_api)" },
+  { errorClass: "JSON", retry: "JSON (JSON parsing errors)", terminal: "JSON (bad_json)" },
+  { errorClass: "HTTP2XX", retry: "HTTP 2xx (unexpected 2xx status codes)", terminal: "HTTP 2xx (bad_http2xx)" },
+  { errorClass: "HTTP3XX", retry: "HTTP 3xx (redirects)", terminal: "HTTP 3xx (bad_http3xx)" },
+  { errorClass: "HTTP4XX", retry: "HTTP 4xx (client errors)", terminal: "HTTP 4xx (bad_http4xx)" },
+  { errorClass: "HTTP5XX", retry: "HTTP 5xx (server errors)", terminal: "HTTP 5xx (bad_http5xx)" },
+  { errorClass: "HARD", retry: "Hard Fail (HTTP 410/418/451/999)", terminal: "Hard Fail (bad_hard: HTTP 410/418/451/999)" },
+  { errorClass: "ROBOT", retry: "Robots (robots.txt prohibited)", terminal: "Robots (bad_robot: robots.txt prohibited)" },
+] as const;
+export type ErrorClass = (typeof ERROR_CLASS_TABLE)[number]["errorClass"];
+export const ERROR_CLASSES: readonly ErrorClass[] = ERROR_CLASS_TABLE.map((c) => c.errorClass);
+
+/** The first crawl modes of the two per-class menus. */
+export const RETRY_CLASS_MODE = 20;
+export const TERMINAL_CLASS_MODE = 60;
+
+/** The class crawl mode `mode` selects by (20–32: failing in it, 60–72: terminal in it), if any. */
+export function classOfMode(mode: number): { readonly errorClass: ErrorClass; readonly terminal: boolean } | undefined {
+  for (const [first, terminal] of [[RETRY_CLASS_MODE, false], [TERMINAL_CLASS_MODE, true]] as const) {
+    const entry = ERROR_CLASS_TABLE[mode - first];
+    if (Number.isInteger(mode) && entry !== undefined) return { errorClass: entry.errorClass, terminal };
+  }
+  return undefined;
+}
 
 /** Finer causes by class; HTTP*XX and HARD use the status code itself. */
 export const CAUSES = {
@@ -73,7 +106,7 @@ export interface Failure {
 export const MASTODON_COMPATIBLE = ["mastodon", "hometown", "kmyblue"] as const;
 
 /** The classes in which a server said stop: a hard-fail status, or robots.txt. Never asked again by a routine run, never published. */
-const OPT_OUT_CLASSES: readonly ErrorClass[] = ["HARD", "ROBOT"];
+export const OPT_OUT_CLASSES: readonly ErrorClass[] = ["HARD", "ROBOT"];
 
 export function isOptOut(errorClass: ErrorClass): boolean {
   return OPT_OUT_CLASSES.includes(errorClass);

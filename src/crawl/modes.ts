@@ -1,46 +1,16 @@
 /**
  * The crawl menu (seed README, options 0–72): one table used by the
  * interactive menu, `--mode N` and `--help`. Which domains each mode selects
- * is the runner's business; this module only names them.
+ * is the runner's business; this module only names them. The per-class
+ * options come from the one table of failure classes (core/outcome.ts).
  */
+import { ERROR_CLASS_TABLE, RETRY_CLASS_MODE, TERMINAL_CLASS_MODE } from "../core/outcome.ts";
 
 export interface CrawlMode {
   readonly mode: number;
   readonly category: string;
   readonly label: string;
 }
-
-const terminalClasses = [
-  ["DNS", "bad_dns"],
-  ["SSL", "bad_ssl"],
-  ["TCP", "bad_tcp"],
-  ["Type", "bad_type"],
-  ["File", "bad_file"],
-  ["API", "bad_api"],
-  ["JSON", "bad_json"],
-  ["HTTP 2xx", "bad_http2xx"],
-  ["HTTP 3xx", "bad_http3xx"],
-  ["HTTP 4xx", "bad_http4xx"],
-  ["HTTP 5xx", "bad_http5xx"],
-  ["Hard Fail", "bad_hard: HTTP 410/418/451/999"],
-  ["Robots", "bad_robot: robots.txt prohibited"],
-] as const;
-
-const errorClasses = [
-  ["DNS", "name resolution failures"],
-  ["SSL", "certificate errors"],
-  ["TCP", "connection errors"],
-  ["Type", "content type errors"],
-  ["Size", "response size errors"],
-  ["API", "API errors"],
-  ["JSON", "JSON parsing errors"],
-  ["HTTP 2xx", "unexpected 2xx status codes"],
-  ["HTTP 3xx", "redirects"],
-  ["HTTP 4xx", "client errors"],
-  ["HTTP 5xx", "server errors"],
-  ["Hard Fail", "HTTP 410/418/451/999"],
-  ["Robots", "robots.txt prohibited"],
-] as const;
 
 export const crawlModes: readonly CrawlMode[] = [
   { mode: 0, category: "Process new domains", label: "Uncrawled (recently fetched domains)" },
@@ -50,12 +20,12 @@ export const crawlModes: readonly CrawlMode[] = [
   { mode: 4, category: "Retry any (non-fatal) errors", label: "Offline (all domains with errors)" },
   { mode: 5, category: "Retry any (non-fatal) errors", label: "Issues (known Mastodon instances with errors)" },
   { mode: 10, category: "Retry fatal errors", label: "Other (non-Mastodon platforms)" },
-  ...errorClasses.map(([name, what], i) => ({ mode: 20 + i, category: "Retry errors by type", label: `${name} (${what})` })),
+  ...ERROR_CLASS_TABLE.map((c, i) => ({ mode: RETRY_CLASS_MODE + i, category: "Retry errors by type", label: c.retry })),
   { mode: 50, category: "Retry known instances", label: "Unpatched (instances not running latest patches)" },
   { mode: 51, category: "Retry known instances", label: "Main (instances on development/main branch)" },
   { mode: 52, category: "Retry known instances", label: "Active (instances with active monthly users)" },
   { mode: 53, category: "Retry known instances", label: "All (all known instances)" },
-  ...terminalClasses.map(([name, flag], i) => ({ mode: 60 + i, category: "Retry terminal error states", label: `${name} (${flag})` })),
+  ...ERROR_CLASS_TABLE.map((c, i) => ({ mode: TERMINAL_CLASS_MODE + i, category: "Retry terminal error states", label: c.terminal })),
 ];
 
 export function findCrawlMode(mode: number): CrawlMode | undefined {

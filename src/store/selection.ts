@@ -5,19 +5,19 @@
  * 71/72: a server that said stop is not asked again by a routine run.
  * The texts are constants: nothing from outside ever reaches them.
  */
+import { classOfMode, OPT_OUT_CLASSES } from "../core/outcome.ts";
 import type { Selection } from "./types.ts";
 
-/** Classes in the order of menu options 20–32 and 60–72. */
-export const MENU_CLASSES = ["DNS", "SSL", "TCP", "TYPE", "SIZE", "API", "JSON", "HTTP2XX", "HTTP3XX", "HTTP4XX", "HTTP5XX", "HARD", "ROBOT"] as const;
-
 const CRAWLABLE = "r.alias_of IS NULL AND r.terminal_type IS NULL";
-const NOT_OPTED_OUT = "(r.error_type IS NULL OR r.error_type NOT IN ('HARD', 'ROBOT'))";
+const NOT_OPTED_OUT = `(r.error_type IS NULL OR r.error_type NOT IN (${OPT_OUT_CLASSES.map((c) => `'${c}'`).join(", ")}))`;
 const KNOWN_INSTANCE = "NOT EXISTS (SELECT 1 FROM raw_domains r WHERE r.domain = m.domain AND (r.alias_of IS NOT NULL OR r.terminal_type IS NOT NULL))";
 
 /** The selection of a menu option; 50 and 51 also need the version filter (runner). */
 export function selectionFor(mode: number): Selection {
-  if (mode >= 20 && mode <= 32) return raw(`${CRAWLABLE} AND r.error_type = '${MENU_CLASSES[mode - 20]}'`);
-  if (mode >= 60 && mode <= 72) return raw(`r.alias_of IS NULL AND r.terminal_type = '${MENU_CLASSES[mode - 60]}'`);
+  // The class is one of our constants (ERROR_CLASS_TABLE), never input.
+  const byClass = classOfMode(mode);
+  if (byClass?.terminal === false) return raw(`${CRAWLABLE} AND r.error_type = '${byClass.errorClass}'`);
+  if (byClass?.terminal === true) return raw(`r.alias_of IS NULL AND r.terminal_type = '${byClass.errorClass}'`);
   switch (mode) {
     case 0:
       return { ...raw(`${CRAWLABLE} AND r.last_crawled_at IS NULL`), order: "length" };
