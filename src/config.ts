@@ -25,8 +25,10 @@ import { parseDomain } from "./net/domain.ts";
 
 type Group = "Storage" | "PostgreSQL" | "SSH tunnel" | "Crawling" | "HTTP" | "DNS" | "Fetch" | "Versions" | "API";
 
-interface Field<T> {
+interface Field<T, At extends string = string> {
   readonly group: Group;
+  /** Where the value lands in `Config`: "section.key", or a top-level key. The one place that says so. */
+  readonly at: At;
   readonly description: string;
   /** The default as the README shows it. */
   readonly defaultText: string;
@@ -37,12 +39,13 @@ interface Field<T> {
   readonly secret?: boolean;
 }
 
-const field = <T>(spec: Field<T>): Field<T> => spec;
+const field = <T, const At extends string>(spec: Field<T, At>): Field<T, At> => spec;
 const unset = (): undefined => undefined;
 
 const fields = {
   VMCRAWL_SQLITE_PATH: field({
     group: "Storage",
+    at: "sqlitePath",
     description: "SQLite database file: the whole database in embedded mode, the local staging store in fleet mode.",
     defaultText: "`$XDG_DATA_HOME/vmcrawl/vmcrawl.db` (`~/.local/share/vmcrawl/vmcrawl.db`)",
     default: (ctx) => join(ctx.dirs.data, "vmcrawl.db"),
@@ -51,6 +54,7 @@ const fields = {
 
   VMCRAWL_POSTGRES_DATA: field({
     group: "PostgreSQL",
+    at: "postgres.database",
     description: "Database name. Setting it switches on fleet mode (PostgreSQL is the system of record).",
     defaultText: "unset (embedded SQLite)",
     default: unset,
@@ -58,6 +62,7 @@ const fields = {
   }),
   VMCRAWL_POSTGRES_USER: field({
     group: "PostgreSQL",
+    at: "postgres.user",
     description: "Database user.",
     defaultText: "the current OS user",
     default: unset,
@@ -65,6 +70,7 @@ const fields = {
   }),
   VMCRAWL_POSTGRES_PASS: field({
     group: "PostgreSQL",
+    at: "postgres.password",
     description: "Database password (any characters; it is passed as an option, never pasted into a URL).",
     defaultText: "unset",
     default: unset,
@@ -73,6 +79,7 @@ const fields = {
   }),
   VMCRAWL_POSTGRES_HOST: field({
     group: "PostgreSQL",
+    at: "postgres.host",
     description: "Database host (seen from the SSH server when the tunnel is on).",
     defaultText: "`localhost`",
     default: () => "localhost",
@@ -80,6 +87,7 @@ const fields = {
   }),
   VMCRAWL_POSTGRES_PORT: field({
     group: "PostgreSQL",
+    at: "postgres.port",
     description: "Database port.",
     defaultText: "`5432`",
     default: () => 5432,
@@ -87,6 +95,7 @@ const fields = {
   }),
   VMCRAWL_POSTGRES_SSLMODE: field({
     group: "PostgreSQL",
+    at: "postgres.sslMode",
     description: "TLS to the database: `disable`, `prefer` (TLS if offered), `require`, or `verify-full` (certificate and host name checked).",
     defaultText: "`prefer`",
     default: (): PostgresSslMode => "prefer",
@@ -94,6 +103,7 @@ const fields = {
   }),
   VMCRAWL_NODE_ID: field({
     group: "PostgreSQL",
+    at: "fleet.nodeId",
     description: "This crawler's name in a fleet: written to leases, error_log and sync receipts. Keep it unique and stable per staging file.",
     defaultText: "the host name",
     default: (ctx) => ctx.hostName,
@@ -105,6 +115,7 @@ const fields = {
   }),
   VMCRAWL_LEASE_SECONDS: field({
     group: "PostgreSQL",
+    at: "fleet.leaseSeconds",
     description: "How long a node holds the domains it claimed before others may take them.",
     defaultText: "`900`",
     default: () => 900,
@@ -113,6 +124,7 @@ const fields = {
 
   VMCRAWL_SSH_HOST: field({
     group: "SSH tunnel",
+    at: "ssh.host",
     description: "SSH server to tunnel database connections through. Unset: connect directly.",
     defaultText: "unset",
     default: unset,
@@ -120,6 +132,7 @@ const fields = {
   }),
   VMCRAWL_SSH_PORT: field({
     group: "SSH tunnel",
+    at: "ssh.port",
     description: "SSH port.",
     defaultText: "`22`",
     default: () => 22,
@@ -127,6 +140,7 @@ const fields = {
   }),
   VMCRAWL_SSH_USER: field({
     group: "SSH tunnel",
+    at: "ssh.user",
     description: "SSH user.",
     defaultText: "the current OS user",
     default: (ctx) => ctx.userName,
@@ -134,6 +148,7 @@ const fields = {
   }),
   VMCRAWL_SSH_KEY: field({
     group: "SSH tunnel",
+    at: "ssh.keyFile",
     description: "Private key file (`~` is expanded).",
     defaultText: "`~/.ssh/id_rsa`",
     default: (ctx) => join(ctx.home, ".ssh", "id_rsa"),
@@ -141,6 +156,7 @@ const fields = {
   }),
   VMCRAWL_SSH_KEY_PASS: field({
     group: "SSH tunnel",
+    at: "ssh.keyPassphrase",
     description: "Passphrase of the private key.",
     defaultText: "unset",
     default: unset,
@@ -149,6 +165,7 @@ const fields = {
   }),
   VMCRAWL_SSH_KNOWN_HOSTS: field({
     group: "SSH tunnel",
+    at: "ssh.knownHostsFile",
     description: "known_hosts file the server's host key must be listed in (hashed entries and `[host]:port` work).",
     defaultText: "`~/.ssh/known_hosts`",
     default: (ctx) => join(ctx.home, ".ssh", "known_hosts"),
@@ -156,6 +173,7 @@ const fields = {
   }),
   VMCRAWL_SSH_HOST_FINGERPRINT: field({
     group: "SSH tunnel",
+    at: "ssh.hostFingerprint",
     description: "Accept the server's host key by its fingerprint instead (`SHA256:…`, as `ssh-keygen -lf` prints it). An unknown host key is always refused.",
     defaultText: "unset",
     default: unset,
@@ -168,6 +186,7 @@ const fields = {
 
   VMCRAWL_MAX_THREADS: field({
     group: "Crawling",
+    at: "crawl.maxThreads",
     description: "Domains crawled at the same time (at most: fewer start while the crawler is short of CPU, see Crawl runs).",
     defaultText: "`2`",
     default: () => 2,
@@ -175,6 +194,7 @@ const fields = {
   }),
   VMCRAWL_PROBE_THREADS: field({
     group: "Crawling",
+    at: "crawl.probeThreads",
     description: "Worker threads that probe domains, sharing out the CPU cost of TLS and HTTP/2 (never more than `VMCRAWL_MAX_THREADS`); `0` probes on the main thread. Worth it above about 100 domains at a time with cores to spare; each thread adds about 45 MB.",
     defaultText: "`0`",
     default: () => 0,
@@ -182,6 +202,7 @@ const fields = {
   }),
   VMCRAWL_DOMAIN_TIMEOUT: field({
     group: "Crawling",
+    at: "crawl.domainTimeoutSeconds",
     description: "Time allowed for everything about one domain, in seconds; then it fails as a timeout.",
     defaultText: "`30`",
     default: () => 30,
@@ -189,6 +210,7 @@ const fields = {
   }),
   VMCRAWL_CONTACT_URL: field({
     group: "Crawling",
+    at: "crawl.contactUrl",
     description: "The page named in the user agent (`vmcrawl/<version> (+URL)`), telling server admins what the crawler does and how to opt out.",
     defaultText: "`https://docs.vmst.io/vmcrawl`",
     default: () => "https://docs.vmst.io/vmcrawl",
@@ -196,6 +218,7 @@ const fields = {
   }),
   VMCRAWL_RECRAWL_HOURS: field({
     group: "Crawling",
+    at: "crawl.recrawlHours",
     description: "The daemon crawls a healthy server again after this many hours (failures back off by class, up to VMCRAWL_RETRY_CAP_HOURS).",
     defaultText: "`1`",
     default: () => 1,
@@ -203,6 +226,7 @@ const fields = {
   }),
   VMCRAWL_RETRY_CAP_HOURS: field({
     group: "Crawling",
+    at: "crawl.retryCapHours",
     description: "Longest backoff between retries of a failing domain, in hours (classes with a longer base, such as NXDOMAIN or an opt-out, keep theirs).",
     defaultText: "`168`",
     default: () => 168,
@@ -210,6 +234,7 @@ const fields = {
   }),
   VMCRAWL_ERROR_BUFFER: field({
     group: "Crawling",
+    at: "crawl.errorBuffer",
     description: "Consecutive failures before a domain enters a terminal (`bad_*`) state.",
     defaultText: "`24`",
     default: () => 24,
@@ -217,6 +242,7 @@ const fields = {
   }),
   VMCRAWL_ERROR_LOG_RETENTION_DAYS: field({
     group: "Crawling",
+    at: "crawl.errorLogRetentionDays",
     description: "Days `error_log` rows are kept; the daemon's maintenance removes older ones (and published servers not heard from in 7 days).",
     defaultText: "`30`",
     default: () => 30,
@@ -224,6 +250,7 @@ const fields = {
   }),
   VMCRAWL_PROGRESS_HEARTBEAT_SECONDS: field({
     group: "Crawling",
+    at: "crawl.progressHeartbeatSeconds",
     description: "Seconds between progress heartbeat lines when not on a terminal.",
     defaultText: "`5`",
     default: () => 5,
@@ -231,6 +258,7 @@ const fields = {
   }),
   VMCRAWL_SLOW_DOMAIN_SECONDS: field({
     group: "Crawling",
+    at: "crawl.slowDomainSeconds",
     description: "A domain still in flight after this many seconds is shown as slow.",
     defaultText: "`8`",
     default: () => 8,
@@ -239,6 +267,7 @@ const fields = {
 
   VMCRAWL_HTTP_TIMEOUT: field({
     group: "HTTP",
+    at: "http.timeoutSeconds",
     description: "Timeout of one HTTP request, in seconds.",
     defaultText: "`5`",
     default: () => 5,
@@ -246,6 +275,7 @@ const fields = {
   }),
   VMCRAWL_HTTP_REDIRECT: field({
     group: "HTTP",
+    at: "http.maxRedirects",
     description: "Redirects followed per request (every hop is checked by the SSRF guard).",
     defaultText: "`2`",
     default: () => 2,
@@ -253,6 +283,7 @@ const fields = {
   }),
   VMCRAWL_MAX_RESPONSE_SIZE: field({
     group: "HTTP",
+    at: "http.maxResponseBytes",
     description: "Largest response body read, in decoded bytes; a larger one is a SIZE failure.",
     defaultText: "`10485760` (10 MiB)",
     default: () => 10_485_760,
@@ -260,6 +291,7 @@ const fields = {
   }),
   VMCRAWL_MAX_CONCURRENT_PER_HOST: field({
     group: "HTTP",
+    at: "http.maxPerHost",
     description: "Requests in flight to one host at a time, across all domains being crawled.",
     defaultText: "`2`",
     default: () => 2,
@@ -267,6 +299,7 @@ const fields = {
   }),
   VMCRAWL_HTTPS_PORT: field({
     group: "HTTP",
+    at: "http.port",
     description: "Port for HTTPS to every server. Change it only to point vmcrawl at a simulated fediverse (test/fedisim).",
     defaultText: "`443`",
     default: () => 443,
@@ -274,6 +307,7 @@ const fields = {
   }),
   VMCRAWL_CA_FILE: field({
     group: "HTTP",
+    at: "http.caFile",
     description: "Extra trusted CA certificates (PEM file), added to the system trust store.",
     defaultText: "unset",
     default: unset,
@@ -281,6 +315,7 @@ const fields = {
   }),
   VMCRAWL_ALLOW_PRIVATE_IPS: field({
     group: "HTTP",
+    at: "http.allowPrivateIps",
     description:
       "SSRF guard exceptions: `1` allows every private, loopback and reserved address; a comma list of CIDR ranges allows only those, every other private range stays blocked.",
     defaultText: "unset (guard on)",
@@ -290,6 +325,7 @@ const fields = {
 
   VMCRAWL_DNS_SERVERS: field({
     group: "DNS",
+    at: "dns.servers",
     description: "Comma list of resolvers as `IP`, `IP:port` or `[IPv6]:port`. Unset: the system resolvers.",
     defaultText: "unset (system resolvers)",
     default: (): readonly DnsServer[] => [],
@@ -297,6 +333,7 @@ const fields = {
   }),
   VMCRAWL_DNS_RETRY_ATTEMPTS: field({
     group: "DNS",
+    at: "dns.retryAttempts",
     description: "Attempts for a name lookup or connection that fails in a retryable way.",
     defaultText: "`3`",
     default: () => 3,
@@ -304,6 +341,7 @@ const fields = {
   }),
   VMCRAWL_DNS_RETRY_BASE_DELAY_MS: field({
     group: "DNS",
+    at: "dns.retryBaseDelayMs",
     description: "Base of the exponential backoff between attempts, in milliseconds.",
     defaultText: "`80`",
     default: () => 80,
@@ -311,6 +349,7 @@ const fields = {
   }),
   VMCRAWL_DNS_RETRY_JITTER_MS: field({
     group: "DNS",
+    at: "dns.retryJitterMs",
     description: "Random ± jitter added to each backoff, in milliseconds.",
     defaultText: "`40`",
     default: () => 40,
@@ -318,6 +357,7 @@ const fields = {
   }),
   VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS: field({
     group: "DNS",
+    at: "dns.retryMaxTotalDelayMs",
     description: "Total backoff budget per lookup, in milliseconds; `0` retries without waiting.",
     defaultText: "`500`",
     default: () => 500,
@@ -326,6 +366,7 @@ const fields = {
 
   VMCRAWL_FETCH_LIMIT: field({
     group: "Fetch",
+    at: "fetch.limit",
     description: "Source servers polled for peers by `fetch` (`--limit` overrides).",
     defaultText: "`10`",
     default: () => 10,
@@ -333,6 +374,7 @@ const fields = {
   }),
   VMCRAWL_FETCH_OFFSET: field({
     group: "Fetch",
+    at: "fetch.offset",
     description: "Source servers skipped from the top by `fetch` (`--offset` overrides).",
     defaultText: "`0`",
     default: () => 0,
@@ -340,6 +382,7 @@ const fields = {
   }),
   VMCRAWL_FETCH_MIN_ACTIVE: field({
     group: "Fetch",
+    at: "fetch.minActive",
     description: "Untargeted `fetch` only polls servers with more monthly active users than this.",
     defaultText: "`100`",
     default: () => 100,
@@ -347,6 +390,7 @@ const fields = {
   }),
   VMCRAWL_FETCH_SEED: field({
     group: "Fetch",
+    at: "fetch.seed",
     description: "Server `fetch` asks first when no Mastodon server is known yet (an empty database).",
     defaultText: "`vmst.io`",
     default: () => "vmst.io",
@@ -354,6 +398,7 @@ const fields = {
   }),
   VMCRAWL_MAX_PEERS_SIZE: field({
     group: "Fetch",
+    at: "fetch.maxPeersBytes",
     description: "Largest peers list read, in decoded bytes (read as a stream, so memory stays small); a larger one is cut there and counted as truncated.",
     defaultText: "`67108864` (64 MiB, about 3 million names)",
     default: () => 67_108_864,
@@ -361,6 +406,7 @@ const fields = {
   }),
   VMCRAWL_TLD_URL: field({
     group: "Fetch",
+    at: "fetch.tldUrl",
     description: "Where the IANA list of top-level domains is read (weekly; the copy in the database is used when it cannot be read).",
     defaultText: "`https://data.iana.org/TLD/tlds-alpha-by-domain.txt`",
     default: () => "https://data.iana.org/TLD/tlds-alpha-by-domain.txt",
@@ -369,6 +415,7 @@ const fields = {
 
   VMCRAWL_DNI_URL: field({
     group: "Fetch",
+    at: "fetch.dniUrl",
     description: "The IFTAS DNI list (CSV with a `#domain` column) that `vmcrawl manage dni import` reads; its entries are added as soft.",
     defaultText: "`https://about.iftas.org/wp-content/uploads/2025/10/iftas-dni-latest.csv`",
     default: () => "https://about.iftas.org/wp-content/uploads/2025/10/iftas-dni-latest.csv",
@@ -377,13 +424,15 @@ const fields = {
 
   VMCRAWL_GITHUB_API_URL: field({
     group: "Versions",
+    at: "versions.githubApiUrl",
     description: "GitHub's REST API, where the latest Mastodon releases, the main branch's version and the security advisories are read.",
     defaultText: "`https://api.github.com`",
     default: () => "https://api.github.com",
-    parse: httpsUrl,
+    parse: (raw) => httpsUrl(raw).replace(/\/+$/, ""),
   }),
   VMCRAWL_GITHUB_TOKEN: field({
     group: "Versions",
+    at: "versions.githubToken",
     description: "A GitHub token for the API (higher rate limits); `GITHUB_TOKEN` when unset. Sent to `VMCRAWL_GITHUB_API_URL` only, never logged.",
     defaultText: "`$GITHUB_TOKEN`, else none",
     default: (ctx) => ctx.githubToken,
@@ -392,6 +441,7 @@ const fields = {
   }),
   VMCRAWL_VERSION_REFRESH_INTERVAL: field({
     group: "Versions",
+    at: "versions.refreshIntervalSeconds",
     description: "Seconds between the daemon's refreshes of the latest Mastodon releases and the security advisories from GitHub (embedded: at daemon start only); `0` turns them off.",
     defaultText: "`3600`",
     default: () => 3600,
@@ -400,6 +450,7 @@ const fields = {
 
   VMCRAWL_STATS_MAX_DROP_PERCENT: field({
     group: "Versions",
+    at: "stats.maxDropPercent",
     description: "Publish guard: a day whose instance count or monthly active users fall more than this percentage below the day before is marked invalid (suspect), with the reason.",
     defaultText: "`50`",
     default: () => 50,
@@ -408,6 +459,7 @@ const fields = {
 
   VMCRAWL_FILTER_CACHE_SECONDS: field({
     group: "API",
+    at: "api.filterCacheSeconds",
     description: "How long filter data (DNI list, versions) and API results are cached, in seconds.",
     defaultText: "`300`",
     default: () => 300,
@@ -415,6 +467,7 @@ const fields = {
   }),
   VMCRAWL_API_RATE_LIMIT: field({
     group: "API",
+    at: "api.ratePerMinute",
     description: "Requests per minute one client (IP address) may make to `serve`; more get 429 with Retry-After. `0` turns the limit off.",
     defaultText: "`600`",
     default: () => 600,
@@ -422,6 +475,7 @@ const fields = {
   }),
   VMCRAWL_API_KEY: field({
     group: "API",
+    at: "api.key",
     description: "Key required in `X-API-Key` for instance-level and write endpoints of `serve`. At least 16 characters.",
     defaultText: "unset (public aggregates only, no writes)",
     default: unset,
@@ -449,67 +503,26 @@ const NO_PRIVATE_IPS: AllowPrivateIps = { kind: "none" };
 
 export type PostgresSslMode = "disable" | "prefer" | "require" | "verify-full";
 
-export interface PostgresSettings {
-  readonly database: string;
-  /** Undefined: the current OS user, as libpq does. */
-  readonly user: string | undefined;
-  readonly password: string | undefined;
-  readonly host: string;
-  readonly port: number;
-  readonly sslMode: PostgresSslMode;
-}
+/** The values that land in `section` (fields whose `at` is "section.key"), keyed by their key. */
+type Section<S extends string> = {
+  readonly [K in ConfigVariable as (typeof fields)[K]["at"] extends `${S}.${infer Key}` ? Key : never]: Values[K];
+};
 
-export interface SshSettings {
-  readonly host: string;
-  readonly port: number;
-  readonly user: string;
-  readonly keyFile: string;
-  readonly keyPassphrase: string | undefined;
-  readonly knownHostsFile: string;
-  /** When set, the host key must have this fingerprint; known_hosts is not consulted. */
-  readonly hostFingerprint: string | undefined;
-}
+/** Set only when VMCRAWL_POSTGRES_DATA is. */
+export type PostgresSettings = Omit<Section<"postgres">, "database"> & { readonly database: string };
+/** Set only when VMCRAWL_SSH_HOST is. */
+export type SshSettings = Omit<Section<"ssh">, "host"> & { readonly host: string };
 
-export interface Config {
-  readonly sqlitePath: string;
+/** The sections that are always there, each assembled from the fields that land in it. */
+const SECTIONS = ["crawl", "http", "dns", "fetch", "fleet", "versions", "stats", "api"] as const;
+type AlwaysSections = { readonly [S in (typeof SECTIONS)[number]]: Section<S> };
+
+export interface Config extends AlwaysSections {
+  readonly sqlitePath: Values["VMCRAWL_SQLITE_PATH"];
   /** Null: embedded mode, SQLite is the whole database. */
   readonly postgres: PostgresSettings | null;
   /** Null: no tunnel. Only ever set together with `postgres`. */
   readonly ssh: SshSettings | null;
-  readonly crawl: {
-    readonly maxThreads: number;
-    /** Worker threads that probe; 0: the main thread does. */
-    readonly probeThreads: number;
-    readonly recrawlHours: number;
-    readonly retryCapHours: number;
-    readonly domainTimeoutSeconds: number;
-    readonly contactUrl: string;
-    readonly errorBuffer: number;
-    readonly errorLogRetentionDays: number;
-    readonly progressHeartbeatSeconds: number;
-    readonly slowDomainSeconds: number;
-  };
-  readonly http: {
-    readonly timeoutSeconds: number;
-    readonly maxRedirects: number;
-    readonly maxResponseBytes: number;
-    readonly maxPerHost: number;
-    readonly port: number;
-    readonly caFile: string | undefined;
-    readonly allowPrivateIps: AllowPrivateIps;
-  };
-  readonly dns: {
-    readonly servers: readonly DnsServer[];
-    readonly retryAttempts: number;
-    readonly retryBaseDelayMs: number;
-    readonly retryJitterMs: number;
-    readonly retryMaxTotalDelayMs: number;
-  };
-  readonly fetch: { readonly limit: number; readonly offset: number; readonly minActive: number; readonly seed: string; readonly maxPeersBytes: number; readonly tldUrl: string; readonly dniUrl: string };
-  readonly fleet: { readonly nodeId: string; readonly leaseSeconds: number };
-  readonly versions: { readonly refreshIntervalSeconds: number; readonly githubApiUrl: string; readonly githubToken: string | undefined };
-  readonly stats: { readonly maxDropPercent: number };
-  readonly api: { readonly key: string | undefined; readonly filterCacheSeconds: number; readonly ratePerMinute: number };
   /** Per-user directories (XDG), resolved once. */
   readonly dirs: Dirs;
 }
@@ -704,74 +717,24 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
     if (stray.length > 0) warnings.push(`${stray.join(", ")} ${stray.length === 1 ? "is" : "are"} ignored because VMCRAWL_SSH_HOST is not set`);
   }
 
+  const always = Object.fromEntries(SECTIONS.map((name) => [name, landed(v, name)])) as unknown as AlwaysSections;
   return {
+    ...always,
     sqlitePath: v.VMCRAWL_SQLITE_PATH,
-    postgres:
-      database === undefined
-        ? null
-        : {
-            database,
-            user: v.VMCRAWL_POSTGRES_USER,
-            password: v.VMCRAWL_POSTGRES_PASS,
-            host: v.VMCRAWL_POSTGRES_HOST,
-            port: v.VMCRAWL_POSTGRES_PORT,
-            sslMode: v.VMCRAWL_POSTGRES_SSLMODE,
-          },
-    ssh:
-      sshHost === undefined
-        ? null
-        : {
-            host: sshHost,
-            port: v.VMCRAWL_SSH_PORT,
-            user: v.VMCRAWL_SSH_USER,
-            keyFile: v.VMCRAWL_SSH_KEY,
-            keyPassphrase: v.VMCRAWL_SSH_KEY_PASS,
-            knownHostsFile: v.VMCRAWL_SSH_KNOWN_HOSTS,
-            hostFingerprint: v.VMCRAWL_SSH_HOST_FINGERPRINT,
-          },
-    crawl: {
-      maxThreads: v.VMCRAWL_MAX_THREADS,
-      probeThreads: v.VMCRAWL_PROBE_THREADS,
-      recrawlHours: v.VMCRAWL_RECRAWL_HOURS,
-      retryCapHours: v.VMCRAWL_RETRY_CAP_HOURS,
-      domainTimeoutSeconds: v.VMCRAWL_DOMAIN_TIMEOUT,
-      contactUrl: v.VMCRAWL_CONTACT_URL,
-      errorBuffer: v.VMCRAWL_ERROR_BUFFER,
-      errorLogRetentionDays: v.VMCRAWL_ERROR_LOG_RETENTION_DAYS,
-      progressHeartbeatSeconds: v.VMCRAWL_PROGRESS_HEARTBEAT_SECONDS,
-      slowDomainSeconds: v.VMCRAWL_SLOW_DOMAIN_SECONDS,
-    },
-    http: {
-      timeoutSeconds: v.VMCRAWL_HTTP_TIMEOUT,
-      maxRedirects: v.VMCRAWL_HTTP_REDIRECT,
-      maxResponseBytes: v.VMCRAWL_MAX_RESPONSE_SIZE,
-      maxPerHost: v.VMCRAWL_MAX_CONCURRENT_PER_HOST,
-      port: v.VMCRAWL_HTTPS_PORT,
-      caFile: v.VMCRAWL_CA_FILE,
-      allowPrivateIps: v.VMCRAWL_ALLOW_PRIVATE_IPS,
-    },
-    dns: {
-      servers: v.VMCRAWL_DNS_SERVERS,
-      retryAttempts: v.VMCRAWL_DNS_RETRY_ATTEMPTS,
-      retryBaseDelayMs: v.VMCRAWL_DNS_RETRY_BASE_DELAY_MS,
-      retryJitterMs: v.VMCRAWL_DNS_RETRY_JITTER_MS,
-      retryMaxTotalDelayMs: v.VMCRAWL_DNS_RETRY_MAX_TOTAL_DELAY_MS,
-    },
-    fetch: {
-      limit: v.VMCRAWL_FETCH_LIMIT,
-      offset: v.VMCRAWL_FETCH_OFFSET,
-      minActive: v.VMCRAWL_FETCH_MIN_ACTIVE,
-      seed: v.VMCRAWL_FETCH_SEED,
-      maxPeersBytes: v.VMCRAWL_MAX_PEERS_SIZE,
-      tldUrl: v.VMCRAWL_TLD_URL,
-      dniUrl: v.VMCRAWL_DNI_URL,
-    },
-    fleet: { nodeId: v.VMCRAWL_NODE_ID, leaseSeconds: v.VMCRAWL_LEASE_SECONDS },
-    versions: { refreshIntervalSeconds: v.VMCRAWL_VERSION_REFRESH_INTERVAL, githubApiUrl: v.VMCRAWL_GITHUB_API_URL.replace(/\/+$/, ""), githubToken: v.VMCRAWL_GITHUB_TOKEN },
-    stats: { maxDropPercent: v.VMCRAWL_STATS_MAX_DROP_PERCENT },
-    api: { key: v.VMCRAWL_API_KEY, filterCacheSeconds: v.VMCRAWL_FILTER_CACHE_SECONDS, ratePerMinute: v.VMCRAWL_API_RATE_LIMIT },
+    postgres: database === undefined ? null : (landed(v, "postgres") as unknown as PostgresSettings),
+    ssh: sshHost === undefined ? null : (landed(v, "ssh") as unknown as SshSettings),
     dirs: ctx.dirs,
   };
+}
+
+/** The values of every field whose `at` is "section.key", keyed by their key: one loop, no list to keep in step. */
+function landed(v: Values, section: string): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const name of configVariables) {
+    const at: string = fields[name].at;
+    if (at.startsWith(`${section}.`)) values[at.slice(section.length + 1)] = v[name];
+  }
+  return values;
 }
 
 // --- value parsers ---------------------------------------------------------------
@@ -983,6 +946,11 @@ export function renderConfigTable(): string {
 }
 
 export const configVariables = Object.keys(fields) as readonly ConfigVariable[];
+
+/** Where `name`'s value lands in `Config` ("section.key" or a top-level key). */
+export function landingOf(name: ConfigVariable): string {
+  return fields[name].at;
+}
 
 /** Describes an allow-list for humans (logs, `--version --verbose`). */
 export function describeAllowPrivateIps(allow: AllowPrivateIps): string {

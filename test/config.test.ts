@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type Config, type EnvFile, configVariables, loadConfig } from "../src/config.ts";
+import { type Config, type EnvFile, configVariables, landingOf, loadConfig } from "../src/config.ts";
 import { ConfigError } from "../src/errors.ts";
 
 const HOME = "/home/alice";
@@ -325,5 +325,29 @@ describe("composite values", () => {
 
   it("resolves a relative VMCRAWL_SQLITE_PATH against the working directory", () => {
     expect(load({ VMCRAWL_SQLITE_PATH: "data/v.db" }).config.sqlitePath).toBe(`${CWD}/data/v.db`);
+  });
+});
+
+describe("one field per variable", () => {
+  /** Every leaf of a Config (sections one level deep), as "section.key" or "key". */
+  function leaves(config: Config): string[] {
+    return Object.entries(config).flatMap(([key, value]) =>
+      key === "dirs" ? [] : value !== null && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).map((k) => `${key}.${k}`) : [key],
+    );
+  }
+
+  it("lands each variable's value where its field says, and Config holds nothing no field feeds", () => {
+    const { config } = load({ VMCRAWL_POSTGRES_DATA: "crawl", VMCRAWL_SSH_HOST: "bastion.example", VMCRAWL_MAX_THREADS: "7", VMCRAWL_GITHUB_API_URL: "https://ghe.example/api/v3//" });
+    expect(leaves(config).sort()).toEqual(configVariables.map(landingOf).sort());
+    expect(config.crawl.maxThreads).toBe(7);
+    expect(config.postgres?.database).toBe("crawl");
+    expect(config.ssh?.host).toBe("bastion.example");
+    expect(config.versions.githubApiUrl).toBe("https://ghe.example/api/v3");
+  });
+
+  it("leaves the optional sections out until their switch is set", () => {
+    const { config } = load();
+    expect(config.postgres).toBeNull();
+    expect(config.ssh).toBeNull();
   });
 });
