@@ -127,7 +127,7 @@ describe.each(dialects)("vmcrawl manage subcommands (%s)", (name, make) => {
     await refused(["manage", "dni", "remove", "not a domain"], /is not a domain name/, dni);
     await refused(["manage", "dni", "import", "--url", "http://dni.fedisim.test/x.csv"], /--url "http:\/\/dni\.fedisim\.test\/x\.csv" is not an https:\/\/ URL/, dni);
     for (const [url, message] of [
-      ["https://dni.fedisim.test/broken.csv", /the DNI list is not valid CSV: a quoted field opened on line 2 is never closed/],
+      ["https://dni.fedisim.test/broken.csv", /the DNI list is not valid CSV: the row starting on line 2 has a quoted field that is never closed/],
       ["https://dni.fedisim.test/other.csv", /the DNI list has no #domain column/],
       ["https://dni.fedisim.test/missing.csv", /the DNI list at https:\/\/dni\.fedisim\.test\/missing\.csv answered HTTP 404/],
     ] as const) {

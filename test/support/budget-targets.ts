@@ -6,6 +6,7 @@ import { parseLenientJson } from "../../src/crawl/json.ts";
 import { readSoftware, readUsers, readWellKnown } from "../../src/crawl/nodeinfo.ts";
 import { isAllowed, parseRobots, rulesFor } from "../../src/net/robots.ts";
 import { cleanVersion } from "../../src/versions/clean.ts";
+import { parseDniCsv } from "../../src/manage/dni.ts";
 
 /** robots.txt as the probe uses it: parsed once, then every path a probe fetches checked. */
 export function robotsVerdicts(text: string, token: string, paths: readonly string[]): boolean[] {
@@ -30,4 +31,14 @@ export function nodeinfoVerdict(text: string): string {
   if (!users.ok) return `JSON/${users.cause}`;
   const version = cleanVersion(software.version ?? "", { nightly: [] });
   return version.ok ? `${software.name} ${version.version}` : "JSON/VERSION";
+}
+
+/** The IFTAS DNI list as `manage dni import` reads it: how many names, or why it was refused. */
+export function dniVerdict(text: string): { domains: number; skipped: number } | { refused: string } {
+  try {
+    const file = parseDniCsv(text);
+    return { domains: file.domains.length, skipped: file.skipped.length };
+  } catch (err) {
+    return { refused: (err as Error).message };
+  }
 }
