@@ -30,6 +30,7 @@ export type ErrorCode =
   | "VERSIONS"
   | "SOURCE"
   | "GITHUB"
+  | "SERVE"
   | "INTERRUPTED";
 
 export class VmcrawlError extends Error {

@@ -54,6 +54,19 @@ describe("layers", () => {
     for (const pattern of SQL) expect(store.some((f) => pattern.test(f.text)), String(pattern)).toBe(true);
   });
 
+  it("keeps the commands at the top: only the CLI shell and main.ts import them", () => {
+    const reaching = all
+      .filter((f) => !f.path.startsWith("commands/") && f.path !== "main.ts" && f.path !== "cli.ts")
+      .flatMap((f) => imports(f.text).filter((target) => /(?:^|\/)commands\//.test(target)).map((target) => `${f.path} → ${target}`));
+    expect(reaching).toEqual([]);
+  });
+
+  it("ends the program only through the one error → exit map", () => {
+    // A second Ctrl-C during a crawl is the one exit outside the CLI shell (commands/_crawl-session.ts).
+    const exits = all.filter((f) => f.path !== "main.ts" && f.path !== "cli.ts").flatMap((f) => [...f.text.matchAll(/process\.exit(?:Code)?\b/g)].map(() => f.path));
+    expect(exits).toEqual(["commands/_crawl-session.ts"]);
+  });
+
   it("never imports the crawl or the commands from a store module", () => {
     const reaching = all
       .filter((f) => f.path.startsWith("store/"))

@@ -5,23 +5,16 @@
  */
 import { defineCommand } from "citty";
 import type { Runtime } from "../cli.ts";
-import { findCrawlMode } from "../crawl/modes.ts";
 import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
-import { fileDomains, fileSource, listSource, selectionSource, versionFilter } from "../crawl/sources.ts";
+import { fileSource, importDomainFile, listSource, menuSource } from "../crawl/sources.ts";
 import { ExitCode, NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
-import { asMaintainer } from "../store/postgres-fleet.ts";
-import type { PostgresStore } from "../store/postgres.ts";
-import type { GuardVerdict, RecordedDay } from "../stats/guard.ts";
+import { describeRecorded } from "../stats/guard.ts";
 import { recordPeriodically } from "../stats/periodic.ts";
-import { recordPostgresStatistics } from "../stats/postgres.ts";
-import { recordSqliteStatistics } from "../stats/sqlite.ts";
-import { describe } from "../store/sync.ts";
-import { type FleetNode, withFleetState } from "../crawl/fleet.ts";
-import { selectionFor } from "../store/selection.ts";
+import { recordFleetStatistics } from "../stats/postgres.ts";
+import { recordStatistics } from "../stats/sqlite.ts";
+import { finishFleetRun, withFleetState } from "../crawl/fleet.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
-import type { SqliteStore } from "../store/sqlite.ts";
-import { printable } from "../text.ts";
 import { runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
@@ -66,7 +59,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const { summary, tracker } = ran;
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
-      if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
+      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -81,24 +74,10 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     }
     runtime.io.stderr.write(`${done}\n`);
     if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
-    await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
+    await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
   });
 }
 
-/** Pushes what is staged now; what cannot be pushed stays staged, and the run still succeeds. */
-export async function finishFleetRun(fleet: FleetNode, store: SqliteStore, warn: (text: string) => void, maxDropPercent: number): Promise<void> {
-  await fleet.syncer.stop();
-  try {
-    await fleet.syncer.pushAll();
-    const recorded = await recordFleetStatistics(fleet.pg, maxDropPercent);
-    const quarantined = store.staging.quarantinedCount();
-    const refused = quarantined === 0 ? "" : ` except ${quarantined} that PostgreSQL refused (quarantined: vmcrawl sync --status)`;
-    warn(`all results are in PostgreSQL${refused}${recorded === undefined ? "" : `; ${recorded}`}`);
-  } catch (err) {
-    const left = store.staging.backlog();
-    warn(`${left.entries} results stay staged in ${store.location} (PostgreSQL: ${describe(err)}); vmcrawl sync, the daemon or the next run pushes them`);
-  }
-}
 
 async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, runtime: Runtime, store: SqliteCrawlStore, stage: boolean): Promise<RunSource | undefined> {
   const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
@@ -107,7 +86,7 @@ async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, run
       store.insertDomains(request.domains.map((d) => d.name), { stage });
       return listSource(request.domains, request.domains.length === 1 ? request.domains[0]!.name : `${request.domains.length} domains`);
     case "file": {
-      const total = await importFile(request.path, store, warn, stage);
+      const total = await importDomainFile(request.path, store, warn, stage);
       return fileSource(request.path, total);
     }
     case "new":
@@ -123,62 +102,10 @@ async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, run
   }
 }
 
-/** A menu option's selection as a crawl source (also `fetch`: option 0 crawls what it found). */
-export function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
-  const label = `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`;
-  return selectionSource({
-    store,
-    selection: selectionFor(mode),
-    label,
-    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, store.releaseBranches()) } : {}),
-    ...(mode === 3 ? { random: Math.random } : {}),
-    onInvalid: (domain, reason) => warn(`skipped stored domain "${printable(domain)}": ${reason}`),
-  });
-}
 
-/** Adds the file's domains to raw_domains (so an interrupted run can continue with --new); returns how many are valid. */
-async function importFile(path: string, store: SqliteCrawlStore, warn: (text: string) => void, stage: boolean): Promise<number> {
-  let total = 0;
-  let batch: string[] = [];
-  try {
-    for await (const entry of fileDomains(path)) {
-      if (!("domain" in entry)) {
-        warn(`${path}:${entry.line}: skipped "${printable(entry.text.slice(0, 80))}": ${entry.reason}`);
-        continue;
-      }
-      total++;
-      batch.push(entry.domain.name);
-      if (batch.length >= 1000) {
-        store.insertDomains(batch, { stage });
-        batch = [];
-      }
-    }
-  } catch (err) {
-    throw new UsageError(`--file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  store.insertDomains(batch, { stage });
-  return total;
-}
 
-/** Today's statistics in the SQLite file: which day, and whether the publish guard found it suspect. */
-export function recordStatistics(store: SqliteCrawlStore, maxDropPercent: number): RecordedDay {
-  const now = new Date();
-  return { date: now.toISOString().slice(0, 10), verdict: recordSqliteStatistics(store, now, maxDropPercent) };
-}
 
-/** The same in PostgreSQL, by whichever node holds the maintenance lock; undefined if another does. */
-async function recordFleetStatistics(pg: PostgresStore, maxDropPercent: number): Promise<string | undefined> {
-  const now = new Date();
-  let verdict: GuardVerdict = { suspect: false };
-  const won = await asMaintainer(pg.sql, async (tx) => {
-    verdict = await recordPostgresStatistics(tx, now, maxDropPercent);
-  });
-  return won ? describeRecorded({ date: now.toISOString().slice(0, 10), verdict }) : undefined;
-}
 
-export function describeRecorded({ date, verdict }: RecordedDay): string {
-  return `statistics for ${date} recorded${verdict.suspect ? ` and marked invalid (${verdict.reason})` : ""}`;
-}
 
 export default defineCommand({
   meta: metaOf("crawl"),

@@ -1,12 +1,13 @@
 /** `vmcrawl daemon [--drain]`: crawl continuously as domains fall due; what systemd runs. */
 import { defineCommand } from "citty";
 import { runDaemon } from "../crawl/daemon.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, VmcrawlError } from "../errors.ts";
 import { withHttpClient } from "../net/index.ts";
 import { githubFor } from "../versions/github.ts";
 import { refreshFromGithub } from "../versions/refresh.ts";
-import { postgresLeases, sqliteLeases } from "../store/leases.ts";
-import { recordStatistics } from "./crawl.ts";
+import { sqliteLeases } from "../store/leases.ts";
+import { finishFleetRun } from "../crawl/fleet.ts";
+import { recordStatistics } from "../stats/sqlite.ts";
 import { runtimeOf } from "./_shared.ts";
 import { withCrawlSession } from "./_crawl-session.ts";
 import { metaOf } from "./catalogue.ts";
@@ -42,18 +43,11 @@ export default defineCommand({
       });
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
       if (fleet === undefined) await sqliteLeases(store.db).release(session.worker);
-      else {
-        await fleet.syncer.stop();
-        try {
-          await fleet.syncer.pushAll();
-          await postgresLeases(fleet.pg.sql).release(session.worker);
-        } catch {
-          warn(`${store.staging.backlog().entries} results stay staged in ${store.location}; they are pushed on the next start or by vmcrawl sync`);
-        }
-      }
-      warn(`daemon: stopped after ${result.crawled} domains (${result.batches} claims)`);
-      // Ctrl-C is an interruption (130); SIGTERM is how a service is told to stop (0).
-      if (session.signalName() === "SIGINT") process.exitCode = ExitCode.interrupted;
+      else await finishFleetRun(fleet, store, { log: warn, releaseLeases: true });
+      const stopped = `daemon: stopped after ${result.crawled} domains (${result.batches} claims)`;
+      // Ctrl-C is an interruption (exit 130); SIGTERM is how a service is told to stop (exit 0).
+      if (session.signalName() === "SIGINT") throw new VmcrawlError("INTERRUPTED", stopped, { exitCode: ExitCode.interrupted });
+      warn(stopped);
     });
   },
 });

@@ -15,7 +15,8 @@ import { peerSources } from "../peers/sources.ts";
 import { loadTlds, TldUnavailable } from "../peers/tlds.ts";
 import { printable, count } from "../text.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
-import { finishFleetRun, menuSource } from "./crawl.ts";
+import { finishFleetRun } from "../crawl/fleet.ts";
+import { menuSource } from "../crawl/sources.ts";
 import { showFetchProgress } from "./fetch-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
@@ -91,7 +92,7 @@ export default defineCommand({
         await http.close();
       }
       if (summary.interrupted) {
-        if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
+        if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: ExitCode.interrupted });
       }
       if (context.args.crawl !== false && summary.added > 0) {
@@ -99,11 +100,11 @@ export default defineCommand({
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
         if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {
-          if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
+          if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
           throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: ExitCode.interrupted });
         }
       }
-      if (fleet !== undefined) await finishFleetRun(fleet, store, warn, config.stats.maxDropPercent);
+      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
     });
   },
 });

@@ -7,7 +7,7 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { defineCommand } from "citty";
-import { UsageError } from "../errors.ts";
+import { UsageError, VmcrawlError } from "../errors.ts";
 import { createApi } from "../serve/app.ts";
 import { describeStorage, openStore } from "../store/index.ts";
 import { runtimeOf } from "./_shared.ts";
@@ -35,15 +35,11 @@ export default defineCommand({
       ratePerMinute: config.api.ratePerMinute,
       clientOf: (c) => getConnInfo(c).remote.address ?? "unknown",
     });
-    const stopped = new Promise<void>((resolve) => {
+    const stopped = new Promise<void>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
         runtime.io.stderr.write(`vmcrawl: serving the API on http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port} from ${describeStorage(config)}${config.api.key === undefined ? " (no API key: instance lists open, writes off)" : ""}\n`);
       });
-      server.on("error", (err) => {
-        runtime.io.stderr.write(`vmcrawl: cannot listen on ${host}:${port}: ${err.message}\n`);
-        process.exitCode = 1;
-        resolve();
-      });
+      server.on("error", (err) => reject(new VmcrawlError("SERVE", `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
       const stop = () => server.close(() => resolve());
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

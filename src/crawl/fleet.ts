@@ -7,7 +7,9 @@
  */
 import type { Config } from "../config.ts";
 import type { DomainName } from "../net/domain.ts";
+import { postgresLeases } from "../store/leases.ts";
 import { referenceData, statesOf } from "../store/postgres-fleet.ts";
+import { recordFleetStatistics } from "../stats/postgres.ts";
 import { connectPostgres } from "../store/index.ts";
 import type { PostgresStore } from "../store/postgres.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
@@ -74,4 +76,33 @@ export function withFleetState(source: RunSource, fleet: FleetNode, staging: Sql
       if (batch.length > 0) yield* flush();
     })(),
   };
+}
+
+export interface FinishOptions {
+  readonly log: (line: string) => void;
+  /** Records the day's statistics in PostgreSQL after the push (one-shot runs; the daemon's maintenance does its own). */
+  readonly statisticsMaxDropPercent?: number;
+  /** Gives back this node's unfinished leases once everything is pushed (the daemon). */
+  readonly releaseLeases?: boolean;
+}
+
+/**
+ * The end of every fleet run (crawl, fetch, daemon): the syncer stops, everything staged is pushed;
+ * then, as asked, the day's statistics and the node's leases. What cannot be pushed stays staged,
+ * and the run still succeeds.
+ */
+export async function finishFleetRun(fleet: FleetNode, staging: SqliteStore, options: FinishOptions): Promise<void> {
+  await fleet.syncer.stop();
+  try {
+    await fleet.syncer.pushAll();
+    // Only after every staged outcome is pushed: a pushed outcome released its own lease, so what is left was never finished.
+    if (options.releaseLeases) await postgresLeases(fleet.pg.sql).release(fleet.identity);
+    const recorded = options.statisticsMaxDropPercent === undefined ? undefined : await recordFleetStatistics(fleet.pg, options.statisticsMaxDropPercent);
+    const quarantined = staging.staging.quarantinedCount();
+    const refused = quarantined === 0 ? "" : ` except ${quarantined} that PostgreSQL refused (quarantined: vmcrawl sync --status)`;
+    options.log(`all results are in PostgreSQL${refused}${recorded === undefined ? "" : `; ${recorded}`}`);
+  } catch (err) {
+    const left = staging.staging.backlog();
+    options.log(`${left.entries} results stay staged in ${staging.location} (PostgreSQL: ${describe(err)}); vmcrawl sync, the daemon or the next run pushes them`);
+  }
 }

@@ -8,6 +8,10 @@ import { createInterface } from "node:readline";
 import { type DomainName, parseDomain } from "../net/domain.ts";
 import type { Candidate, Cursor, Selection, SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import { placeVersion, type ReleaseBranch } from "../versions/patch.ts";
+import { UsageError } from "../errors.ts";
+import { selectionFor } from "../store/selection.ts";
+import { printable } from "../text.ts";
+import { findCrawlMode } from "./modes.ts";
 import type { RunSource } from "./runner.ts";
 
 const PAGE = 500;
@@ -98,7 +102,7 @@ export function listSource(domains: readonly DomainName[], label: string): RunSo
   };
 }
 
-/** Domains from a file, read line by line; `total` comes from the import pass (importFile). */
+/** Domains from a file, read line by line; `total` comes from the import pass (importDomainFile). */
 export function fileSource(path: string, total: number): RunSource {
   return {
     total,
@@ -119,4 +123,45 @@ export async function* fileDomains(path: string): AsyncGenerator<{ domain: Domai
     const parsed = parseDomain(text);
     yield parsed.ok ? { domain: parsed.value } : { line, text, reason: parsed.reason };
   }
+}
+
+/** A menu option's selection as a crawl source (also `fetch`: option 0 crawls what it found). */
+export function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
+  const label = `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`;
+  return selectionSource({
+    store,
+    selection: selectionFor(mode),
+    label,
+    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, store.releaseBranches()) } : {}),
+    ...(mode === 3 ? { random: Math.random } : {}),
+    onInvalid: (domain, reason) => warn(`skipped stored domain "${printable(domain)}": ${reason}`),
+  });
+}
+
+/**
+ * Adds a file's domains to raw_domains (so an interrupted run can continue with --new), a thousand
+ * per transaction, staged in fleet mode; lines that are not domains are reported. Returns how many
+ * are valid.
+ */
+export async function importDomainFile(path: string, store: SqliteCrawlStore, warn: (text: string) => void, stage: boolean): Promise<number> {
+  let total = 0;
+  let batch: string[] = [];
+  try {
+    for await (const entry of fileDomains(path)) {
+      if (!("domain" in entry)) {
+        warn(`${path}:${entry.line}: skipped "${printable(entry.text.slice(0, 80))}": ${entry.reason}`);
+        continue;
+      }
+      total++;
+      batch.push(entry.domain.name);
+      if (batch.length >= 1000) {
+        store.insertDomains(batch, { stage });
+        batch = [];
+      }
+    }
+  } catch (err) {
+    throw new UsageError(`--file ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  store.insertDomains(batch, { stage });
+  return total;
 }

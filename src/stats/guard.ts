@@ -32,3 +32,8 @@ export function guardDay(today: Pick<DailyStatistics, "instances" | "mau">, prev
   if (drops.length === 0) return { suspect: false };
   return { suspect: true, reason: `${GUARD_PREFIX} ${drops.join(", ")} since ${previous.date}, more than ${Math.round(maxDrop * 100)}%` };
 }
+
+/** "statistics for 2026-12-02 recorded", and why the guard marked the day, if it did. */
+export function describeRecorded({ date, verdict }: RecordedDay): string {
+  return `statistics for ${date} recorded${verdict.suspect ? ` and marked invalid (${verdict.reason})` : ""}`;
+}

@@ -3,7 +3,9 @@ import type postgres from "postgres";
 import type { TxSql } from "../store/postgres-tx.ts";
 import { postgresStatisticsInputs, writePostgresStatistics } from "../store/statistics.ts";
 import { computeStatistics, countedSince } from "./daily.ts";
-import { type GuardVerdict, guardDay } from "./guard.ts";
+import { describeRecorded, type GuardVerdict, guardDay } from "./guard.ts";
+import { asMaintainer } from "../store/postgres-fleet.ts";
+import type { PostgresStore } from "../store/postgres.ts";
 
 export async function recordPostgresStatistics(sql: postgres.Sql | TxSql, now: Date, maxDropPercent: number): Promise<GuardVerdict> {
   const date = now.toISOString().slice(0, 10);
@@ -12,4 +14,13 @@ export async function recordPostgresStatistics(sql: postgres.Sql | TxSql, now: D
   const verdict = guardDay(counters, previous, maxDropPercent / 100);
   await writePostgresStatistics(sql, date, now.toISOString(), counters, verdict);
   return verdict;
+}
+
+/** Today's statistics in PostgreSQL, by whichever node holds the maintenance lock: what was recorded, or undefined if another node does it. */
+export async function recordFleetStatistics(pg: PostgresStore, maxDropPercent: number, now = new Date()): Promise<string | undefined> {
+  let verdict: GuardVerdict = { suspect: false };
+  const won = await asMaintainer(pg.sql, async (tx) => {
+    verdict = await recordPostgresStatistics(tx, now, maxDropPercent);
+  });
+  return won ? describeRecorded({ date: now.toISOString().slice(0, 10), verdict }) : undefined;
 }

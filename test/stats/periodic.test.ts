@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { recordStatistics } from "../../src/commands/crawl.ts";
+import { recordStatistics } from "../../src/stats/sqlite.ts";
 import { recordPeriodically } from "../../src/stats/periodic.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { tempHome } from "../support/cli.ts";
