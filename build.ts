@@ -13,6 +13,7 @@ import { copyFileSync, chmodSync, mkdirSync, readFileSync, rmSync, statSync, wri
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PROBE_WORKER_ASSET } from "./src/crawl/probe-pool.ts";
 import { SQLITE_ADDON_ASSET } from "./src/store/native.ts";
 
 const root = import.meta.dirname;
@@ -25,6 +26,7 @@ const { values: options } = parseArgs({
 });
 const dist = resolve(options.outdir);
 const bundle = join(dist, "vmcrawl.cjs");
+const workerBundle = join(dist, PROBE_WORKER_ASSET);
 const blob = join(dist, "sea-prep.blob");
 const binary = join(dist, "vmcrawl");
 const require = createRequire(import.meta.url);
@@ -99,23 +101,23 @@ async function main(): Promise<void> {
     legalComments: "none",
     logLevel: "warning",
   } as const;
-  // The probe worker thread's code travels inside the main bundle as a string: an SEA has no
-  // files of its own to start a Worker from (src/crawl/probe-pool.ts).
-  const worker = await build({ ...common, entryPoints: [join(root, "src/crawl/probe-worker.ts")], write: false });
-  const workerSource = worker.outputFiles[0]!.text;
+  // The probe worker thread's code is a bundle of its own, next to the main one and, in the binary,
+  // an SEA asset (an SEA has no files to start a Worker from): kept out of the main script, which
+  // every command, --version included, has to load (src/crawl/probe-pool.ts).
+  await build({ ...common, entryPoints: [join(root, "src/crawl/probe-worker.ts")], outfile: workerBundle });
   await build({
     ...common,
     entryPoints: [join(root, "src/main.ts")],
     outfile: bundle,
     loader: { ".sql": "text" },
     plugins: [ssh2WithoutNativeParts],
-    define: { __VMCRAWL_PROBE_WORKER__: JSON.stringify(workerSource) },
+    define: { __VMCRAWL_PROBE_WORKER__: JSON.stringify(PROBE_WORKER_ASSET) },
   });
-  console.log(`build: bundle ${kib(bundle)} KiB, of which the probe worker ${Math.round(workerSource.length / 1024)} KiB (${Math.round(performance.now() - started)} ms)`);
+  console.log(`build: bundle ${kib(bundle)} KiB, the probe worker's ${kib(workerBundle)} KiB (${Math.round(performance.now() - started)} ms)`);
 
   // Unminified (a profiling build), comments stay, and they name types with import("...") and hold
   // text outside ASCII: the checks are for the minified build, the one that ships.
-  if (minify) checkShippedBundle(readFileSync(bundle, "utf8"));
+  if (minify) for (const file of [bundle, workerBundle]) checkShippedBundle(readFileSync(file, "utf8"));
 
   const addon = require.resolve("better-sqlite3/package.json").replace(/package\.json$/, `prebuilds/${process.platform}-${process.arch}.node`);
   const seaConfig = join(dist, "sea-config.json");
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
       useCodeCache: !options["no-code-cache"],
       useSnapshot: false,
       execArgv: V8_FLAGS,
-      assets: { [SQLITE_ADDON_ASSET]: addon },
+      assets: { [SQLITE_ADDON_ASSET]: addon, [PROBE_WORKER_ASSET]: workerBundle },
     }),
   );
   // The code cache is made under the same V8 flags the binary starts with: V8 rejects a cache made

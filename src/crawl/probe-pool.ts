@@ -14,6 +14,8 @@
  * replaced the same way, its domains recorded as failures. A thread that dies
  * with nothing in flight (it could not start) fails the run.
  */
+import { join } from "node:path";
+import * as sea from "node:sea";
 import { Worker } from "node:worker_threads";
 import type { DomainName } from "../net/domain.ts";
 import type { NetConfig } from "../net/index.ts";
@@ -24,8 +26,21 @@ import type { ProbeOutcome } from "./probe.ts";
 import type { Endpoint } from "../core/outcome.ts";
 import type { FromWorker, ProbeWorkerSetup, ToWorker } from "./probe-worker.ts";
 
-/** The worker bundle's source, put in by the build (build.ts); absent when running from src. */
+/** The worker bundle's name, put in by the build (build.ts); absent when running from src. */
 declare const __VMCRAWL_PROBE_WORKER__: string | undefined;
+
+/** The worker's bundle: a file next to dist/vmcrawl.cjs, and an SEA asset of the same name in the binary. */
+export const PROBE_WORKER_ASSET = "probe-worker.cjs";
+
+let workerCode: string | undefined;
+
+/** Where a probe thread's code comes from: the SEA asset, the bundle beside this one, or src. */
+function workerSource(): { readonly code: string } | string | URL {
+  if (typeof __VMCRAWL_PROBE_WORKER__ !== "string") return new URL("./probe-worker.ts", import.meta.url);
+  // Read once: threads are replaced while a crawl runs.
+  if (sea.isSea()) return { code: (workerCode ??= sea.getAsset(__VMCRAWL_PROBE_WORKER__, "utf8")) };
+  return join(__dirname, __VMCRAWL_PROBE_WORKER__);
+}
 
 export interface ProbePoolOptions {
   readonly threads: number;
@@ -130,12 +145,8 @@ export class ProbePool {
 
   private spawn(setup: ProbeWorkerSetup, n: number): Thread {
     const options = { workerData: { probeWorker: setup }, name: `probe-${n + 1}` };
-    const worker =
-      this.options.workerUrl !== undefined
-        ? new Worker(this.options.workerUrl, options)
-        : typeof __VMCRAWL_PROBE_WORKER__ === "string"
-          ? new Worker(__VMCRAWL_PROBE_WORKER__, { ...options, eval: true })
-          : new Worker(new URL("./probe-worker.ts", import.meta.url), options);
+    const source = this.options.workerUrl ?? workerSource();
+    const worker = typeof source === "object" && "code" in source ? new Worker(source.code, { ...options, eval: true }) : new Worker(source, options);
     const thread: Thread = { worker, pending: new Map(), retired: false };
     worker.on("message", (message: FromWorker) => {
       const pending = thread.pending.get(message.id);
