@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import type { Runtime } from "../cli.ts";
 import type { RunSource } from "../crawl/runner.ts";
-import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/selection.ts";
+import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/request.ts";
 import { fileSource, importDomainFile, listSource, menuSource } from "../crawl/sources.ts";
 import { ExitCode, NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
 import { describeRecorded } from "../stats/guard.ts";

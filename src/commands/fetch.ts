@@ -10,7 +10,7 @@ import { ExitCode, VmcrawlError } from "../errors.ts";
 import { createHttpClient } from "../net/index.ts";
 import { runFetch, type FetchSummary } from "../peers/run.ts";
 import { FetchProgress } from "../peers/progress.ts";
-import { parseFetchRequest } from "../peers/selection.ts";
+import { parseFetchRequest } from "../peers/request.ts";
 import { peerSources } from "../peers/sources.ts";
 import { loadTlds, TldUnavailable } from "../peers/tlds.ts";
 import { printable, count } from "../text.ts";

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import type { Runtime } from "../cli.ts";
 import { crawlGate, LagMonitor, type LoadGate } from "../crawl/load-gate.ts";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
-import { domainListArg } from "../crawl/selection.ts";
+import { domainListArg } from "../crawl/request.ts";
 import { UsageError } from "../errors.ts";
 import { parseDomain, type DomainName } from "../net/domain.ts";
 import { createHttpClient } from "../net/index.ts";

@@ -9,7 +9,7 @@ import { type DomainName, parseDomain } from "../net/domain.ts";
 import type { Candidate, Cursor, Selection, SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import { placeVersion, type ReleaseBranch } from "../versions/patch.ts";
 import { UsageError } from "../errors.ts";
-import { selectionFor } from "../store/selection.ts";
+import { selectionFor } from "../store/menu-sql.ts";
 import { printable } from "../text.ts";
 import { findCrawlMode } from "./modes.ts";
 import type { RunSource } from "./runner.ts";

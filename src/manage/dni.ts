@@ -6,7 +6,7 @@
  * of record through the Store: PostgreSQL in a fleet, else SQLite.
  */
 import { UsageError, VmcrawlError } from "../errors.ts";
-import { domainArg } from "../crawl/selection.ts";
+import { domainArg } from "../crawl/request.ts";
 import { parseDomain } from "../net/domain.ts";
 import type { HttpClient } from "../net/http.ts";
 import { countDniByForce, deleteDni, type DniRow, insertSoftDni, listDniRows, upsertDni } from "../store/dni.ts";

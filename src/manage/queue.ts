@@ -5,7 +5,7 @@
  * all; or the domains whose last failure was of one class.
  */
 import { UsageError } from "../errors.ts";
-import { domainArg } from "../crawl/selection.ts";
+import { domainArg } from "../crawl/request.ts";
 import { domainsFailingIn, makeDue, publishedVersions } from "../store/domains.ts";
 import type { Query } from "../store/queries.ts";
 import type { Store } from "../store/types.ts";

@@ -7,7 +7,7 @@
  */
 import { peerSourceDomains, publishedCount } from "../store/domains.ts";
 import type { Query } from "../store/queries.ts";
-import type { FetchRequest } from "./selection.ts";
+import type { FetchRequest } from "./request.ts";
 
 export interface SourceList {
   readonly domains: readonly string[];

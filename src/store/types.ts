@@ -90,7 +90,7 @@ export interface ControlState {
   readonly setAt: string | null;
 }
 
-/** A crawl menu option's candidates, as SQL (store/selection.ts). */
+/** A crawl menu option's candidates, as SQL (store/menu-sql.ts). */
 export interface Selection {
   /** Which table the candidates come from. */
   readonly from: "raw" | "mastodon";

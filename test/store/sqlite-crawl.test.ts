@@ -7,7 +7,7 @@ import { crawlModes } from "../../src/crawl/modes.ts";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
 import { selectionSource, versionFilter } from "../../src/crawl/sources.ts";
 import { ERROR_CLASSES as MENU_CLASSES } from "../../src/core/outcome.ts";
-import { selectionFor } from "../../src/store/selection.ts";
+import { selectionFor } from "../../src/store/menu-sql.ts";
 import { TEXT_CAPS } from "../../src/store/sanitize.ts";
 import { recordOutcomes } from "../../src/crawl/record.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";

@@ -2,7 +2,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../../errors.ts";
 import { withHttpClient } from "../../net/index.ts";
-import { domainArg } from "../../crawl/selection.ts";
+import { domainArg } from "../../crawl/request.ts";
 import { requeue, REQUEUE_GROUPS, type RequeueGroup, type RequeueRequest } from "../../manage/queue.ts";
 import { flagDay, flaggedDays } from "../../manage/stat-days.ts";
 import { refreshTldCache } from "../../peers/tlds.ts";

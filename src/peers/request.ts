@@ -5,7 +5,7 @@
  */
 import { UsageError } from "../errors.ts";
 import type { DomainName } from "../net/domain.ts";
-import { domainArg } from "../crawl/selection.ts";
+import { domainArg } from "../crawl/request.ts";
 
 export interface FetchArgs {
   readonly target?: string;
