@@ -6,8 +6,8 @@
 import type Database from "better-sqlite3";
 import type { Effect, ErrorState } from "../core/decide.ts";
 import type { DailyStatistics } from "../stats/daily.ts";
-import { type GuardVerdict, guardDay } from "../stats/guard.ts";
-import { invalidReason, PREVIOUS_VALID_DAY, statisticsUpsert } from "./statistics.ts";
+import type { GuardVerdict } from "../stats/guard.ts";
+import { invalidReason, PREVIOUS_VALID_DAY, type PreviousDay, statisticsUpsert } from "./statistics.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, namedValues, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, upsertPublished, upsertRaw, withdrawable } from "./effects.ts";
 import { sanitizeStaged } from "./sanitize.ts";
@@ -127,13 +127,13 @@ export class SqliteCrawlStore {
   }
 
   /**
-   * Today's row of statistics, with the publish guard's verdict against the last valid day
-   * before it (`maxDropPercent`); a day a person marked invalid stays so. Returns the verdict.
+   * Today's row of statistics, with the verdict `judge` gives against the last valid day before it
+   * (the publish guard, stats/guard.ts), read and written in one transaction; a day a person marked
+   * invalid stays so. Returns the verdict.
    */
-  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics, maxDropPercent: number): GuardVerdict {
+  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics, judge: (previous: PreviousDay | undefined) => GuardVerdict): GuardVerdict {
     return this.db.transaction(() => {
-      const previous = this.db.prepare(PREVIOUS_VALID_DAY).get(date) as { date: string; instances: number; mau: number } | undefined;
-      const verdict = guardDay(counters, previous, maxDropPercent / 100);
+      const verdict = judge(this.db.prepare(PREVIOUS_VALID_DAY).get(date) as PreviousDay | undefined);
       this.db.prepare(statisticsUpsert(counters, verdict, (name) => `@${name}`)).run({ date, updatedAt, invalidReason: invalidReason(verdict), ...counters });
       return verdict;
     })();

@@ -52,10 +52,17 @@ export async function setDayMark(query: Query, date: string, invalid: boolean, r
   return row !== undefined;
 }
 
+/** The last valid day before the one being recorded: the publish guard's yardstick. */
+export interface PreviousDay {
+  readonly date: string;
+  readonly instances: number;
+  readonly mau: number;
+}
+
 export interface StatisticsInputs {
   readonly branches: ReleaseBranch[];
   readonly published: { software_version: string | null; active_users_monthly: number | null }[];
-  readonly previous: { date: string; instances: number; mau: number } | undefined;
+  readonly previous: PreviousDay | undefined;
 }
 
 /** What PostgreSQL's day of statistics is computed from: branches, servers counted since `since`, the last valid day before `date`. */
