@@ -6,24 +6,10 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
+import type { Backlog, DomainState, QuarantinedEntry, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
-/** A staged change PostgreSQL refused, kept with its error (sql/sqlite/006). */
-export interface QuarantinedEntry {
-  readonly seq: number;
-  readonly kind: string;
-  /** The domain it is about, when it is about one. */
-  readonly domain: string | undefined;
-  readonly createdAt: string;
-  readonly quarantinedAt: string;
-  readonly error: string;
-}
+export type { Backlog, QuarantinedEntry };
 
-export interface Backlog {
-  readonly entries: number;
-  /** When the oldest waiting entry was staged (ISO), if any. */
-  readonly oldest: string | undefined;
-}
 
 export class SqliteStaging {
   private readonly db: Database.Database;

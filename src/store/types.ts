@@ -57,6 +57,23 @@ export type StagedChange =
   | { readonly kind: "domains"; readonly domains: readonly string[] }
   | { readonly kind: "peers"; readonly domain: string; readonly polled: boolean; readonly at: string };
 
+/** A staged change PostgreSQL refused, kept with its error (sql/sqlite/006). */
+export interface QuarantinedEntry {
+  readonly seq: number;
+  readonly kind: string;
+  /** The domain it is about, when it is about one. */
+  readonly domain: string | undefined;
+  readonly createdAt: string;
+  readonly quarantinedAt: string;
+  readonly error: string;
+}
+
+export interface Backlog {
+  readonly entries: number;
+  /** When the oldest waiting entry was staged (ISO), if any. */
+  readonly oldest: string | undefined;
+}
+
 export interface StagedEntry {
   readonly seq: number;
   readonly change: StagedChange;
