@@ -9,9 +9,10 @@
  *    count up, a failure of another class starts again at 1.
  *  - At VMCRAWL_ERROR_BUFFER consecutive failures of a class the domain
  *    becomes terminal in that class (the seed's bad_* state).
- *  - A terminal domain failing again in the same class keeps its state and
- *    count untouched; in a different class its terminal state is cleared so
- *    it can transition.
+ *  - A terminal domain failing again in the same class keeps its state as it
+ *    was: class, count, endpoint and reason (seed: "preserve existing bad_*
+ *    state and do not rewrite errors/reason"); the failure is still logged.
+ *    In a different class its terminal state is cleared so it can transition.
  *  - Publication: Mastodon success publishes (newer data only); HARD, ROBOT,
  *    other software, Matrix and aliases unpublish; other failures keep the
  *    last known good row until retention removes it.
@@ -27,6 +28,9 @@ export interface ErrorState {
   readonly errorType: string | null;
   readonly errorCount: number;
   readonly terminalType: string | null;
+  /** Where and why the stored failure happened (kept as they were while a terminal state stands). */
+  readonly errorEndpoint: string | null;
+  readonly errorReason: string | null;
 }
 
 /** The raw_domains columns an outcome sets. */
@@ -62,8 +66,11 @@ export interface Effect {
   readonly seconds: number;
   readonly raw: RawUpdate & { readonly nextCrawlAt: string };
   readonly publication: Publication;
-  /** An error_log entry: the reason for people and who crawled. Class, endpoint and cause are the raw ones. */
-  readonly error?: { readonly message: string; readonly worker: string };
+  /**
+   * An error_log entry: this failure's class, endpoint and cause, the reason for people, and who
+   * crawled. (An outbox staged by an older build has only message and worker: the raw ones stand in.)
+   */
+  readonly error?: { readonly message: string; readonly worker: string; readonly errorType?: ErrorClass; readonly errorEndpoint?: Endpoint; readonly errorReason?: string };
   /** An alias's canonical domain, to be crawled in its own right. */
   readonly addDomain?: string;
 }
@@ -107,8 +114,9 @@ export function transition(previous: ErrorState | undefined, outcome: ProbeOutco
       const publication: Publication = isOptOut(outcome.error_class) ? { action: "unpublish" } : { action: "keep" };
       const terminal = previous?.terminalType ?? null;
       if (terminal !== null && terminal === outcome.error_class) {
-        // Same class again: the terminal state and its count stand.
-        return { raw: { ...failed, errorCount: previous!.errorCount, terminalType: outcome.error_class }, publication, logError: true };
+        // Same class again: the terminal state stands as it was, count, endpoint and reason included.
+        const kept = { ...failed, errorEndpoint: (previous!.errorEndpoint as Endpoint | null) ?? failed.errorEndpoint, errorReason: previous!.errorReason ?? failed.errorReason };
+        return { raw: { ...kept, errorCount: previous!.errorCount, terminalType: outcome.error_class }, publication, logError: true };
       }
       // A terminal domain failing differently starts a new streak, as does any change of class.
       const sameStreak = terminal === null && previous?.errorType === outcome.error_class;
@@ -124,7 +132,8 @@ export function decide(previous: ErrorState | undefined, recorded: RecordedOutco
   const step = transition(previous, outcome, settings.errorBuffer);
   const hours = delayHours(outcome, step.raw.errorCount, settings.schedule);
   const raw = { ...step.raw, nextCrawlAt: nextCrawlAt(at, hours, settings.random) };
-  const error = step.logError && outcome.kind === "error" ? { message: outcome.reason, worker } : undefined;
+  const error =
+    step.logError && outcome.kind === "error" ? { message: outcome.reason, worker, errorType: outcome.error_class, errorEndpoint: outcome.endpoint, errorReason: outcome.cause } : undefined;
   const addDomain = outcome.kind === "alias" && !isListedInAnySpelling(outcome.canonical, settings.hardDni) ? outcome.canonical : undefined;
   return { domain: outcome.domain, at, seconds: outcome.ms / 1000, raw, publication: step.publication, ...(error ? { error } : {}), ...(addDomain ? { addDomain } : {}) };
 }

@@ -8,8 +8,8 @@
  *    last_crawled_at, so the same outcome applied twice is harmless).
  *  - mastodon_domains: publication only over an older row; a withdrawal
  *    only of a row no newer than itself.
- *  - error_log: one row per failure, class, endpoint and cause taken from
- *    the effect's raw state.
+ *  - error_log: one row per failure, with that failure's class, endpoint
+ *    and cause (the raw state's may be a terminal state's, kept as it was).
  *
  * Only the lease clause differs: PostgreSQL releases a lease only if the
  * node applying the outcome still holds it (its lease may have run out and
@@ -88,9 +88,9 @@ export function errorLogRow(e: Effect): RowOf<typeof ERROR_LOG_COLUMNS> | undefi
     domain: e.domain,
     error: e.error.message,
     worker: e.error.worker,
-    error_type: e.raw.errorType,
-    error_endpoint: e.raw.errorEndpoint,
-    error_reason: e.raw.errorReason,
+    error_type: e.error.errorType ?? e.raw.errorType,
+    error_endpoint: e.error.errorEndpoint ?? e.raw.errorEndpoint,
+    error_reason: e.error.errorReason ?? e.raw.errorReason,
   };
 }
 

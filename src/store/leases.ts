@@ -21,15 +21,19 @@ export interface Leases {
   release(holder: string): Promise<number>;
 }
 
+/** Due rows of raw_domains `r` at the time `now`: what the daemon crawls next, and the API counts as due. */
+export function dueCondition(now: string): string {
+  return `r.alias_of IS NULL AND r.terminal_type IS NULL AND (r.next_crawl_at IS NULL OR r.next_crawl_at <= ${now})`;
+}
+
 /** The claimable rows of raw_domains `r` at the time `now`; `endsWith(a, b)` spells "a ends with b" in the dialect. */
 function claimable(now: string, endsWith: (name: string, suffix: string) => string): string {
-  return `r.alias_of IS NULL AND r.terminal_type IS NULL
-    AND (r.next_crawl_at IS NULL OR r.next_crawl_at <= ${now})
+  return `${dueCondition(now)}
     AND (r.claimed_until IS NULL OR r.claimed_until < ${now})
     AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (r.domain = d.domain OR ${endsWith("r.domain", "'.' || d.domain")}))`;
 }
 
-const STATE_COLUMNS = "domain, last_crawled_at, error_type, error_count, terminal_type";
+const STATE_COLUMNS = "domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason";
 
 export function postgresLeases(sql: postgres.Sql): Leases {
   return {
@@ -79,5 +83,7 @@ export function toState(row: Record<string, unknown>): DomainState {
     errorType: (row.error_type as string | null) ?? null,
     errorCount: Number(row.error_count ?? 0),
     terminalType: (row.terminal_type as string | null) ?? null,
+    errorEndpoint: (row.error_endpoint as string | null) ?? null,
+    errorReason: (row.error_reason as string | null) ?? null,
   };
 }

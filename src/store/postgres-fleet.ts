@@ -139,7 +139,7 @@ function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: st
 /** The current state of named domains (explicit runs: `--file`, `--target`). */
 export async function statesOf(sql: postgres.Sql, domains: readonly string[]): Promise<DomainState[]> {
   if (domains.length === 0) return [];
-  const rows = await sql`SELECT domain, last_crawled_at, error_type, error_count, terminal_type FROM raw_domains WHERE domain = ANY(${domains as string[]})`;
+  const rows = await sql`SELECT domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason FROM raw_domains WHERE domain = ANY(${domains as string[]})`;
   return rows.map(toState);
 }
 

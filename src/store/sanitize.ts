@@ -93,7 +93,9 @@ export function sanitizeStaged(change: StagedChange): StagedChange {
                 fullVersion: storedText(publication.fullVersion, TEXT_CAPS.fullVersion),
               }
             : publication,
-        ...(error === undefined ? {} : { error: { ...error, message: storedText(error.message, TEXT_CAPS.reason) } }),
+        ...(error === undefined
+          ? {}
+          : { error: { ...error, message: storedText(error.message, TEXT_CAPS.reason), ...(error.errorReason === undefined ? {} : { errorReason: storedText(error.errorReason, TEXT_CAPS.cause) }) } }),
         ...(addDomain === undefined ? {} : { addDomain: storedDomain(addDomain) }),
       };
     }

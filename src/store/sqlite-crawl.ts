@@ -84,7 +84,8 @@ export class SqliteCrawlStore {
   /** The stored error state of each of `domains` that has a row (none: never crawled). */
   errorStates(domains: readonly string[]): Map<string, ErrorState> {
     const rows = this.db
-      .prepare("SELECT domain, error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType FROM raw_domains WHERE domain IN (SELECT value FROM json_each(?))")
+      .prepare(`SELECT domain, error_type AS errorType, error_count AS errorCount, terminal_type AS terminalType, error_endpoint AS errorEndpoint, error_reason AS errorReason
+         FROM raw_domains WHERE domain IN (SELECT value FROM json_each(?))`)
       .all(JSON.stringify(domains)) as (ErrorState & { domain: string })[];
     return new Map(rows.map(({ domain, ...state }) => [domain, state]));
   }

@@ -121,9 +121,11 @@ export class SqliteStaging {
    */
   adoptStates(states: readonly DomainState[]): void {
     const upsert = this.db.prepare(`
-      INSERT INTO raw_domains (domain, last_crawled_at, error_type, error_count, terminal_type) VALUES (@domain, @lastCrawledAt, @errorType, @errorCount, @terminalType)
+      INSERT INTO raw_domains (domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason)
+      VALUES (@domain, @lastCrawledAt, @errorType, @errorCount, @terminalType, @errorEndpoint, @errorReason)
       ON CONFLICT (domain) DO UPDATE SET
-        last_crawled_at = excluded.last_crawled_at, error_type = excluded.error_type, error_count = excluded.error_count, terminal_type = excluded.terminal_type
+        last_crawled_at = excluded.last_crawled_at, error_type = excluded.error_type, error_count = excluded.error_count, terminal_type = excluded.terminal_type,
+        error_endpoint = excluded.error_endpoint, error_reason = excluded.error_reason
       WHERE excluded.last_crawled_at IS NOT NULL AND (raw_domains.last_crawled_at IS NULL OR raw_domains.last_crawled_at < excluded.last_crawled_at)`);
     this.db.transaction(() => {
       for (const s of states) upsert.run(s);

@@ -5,7 +5,13 @@ import { decide, decideBatch, type DecideSettings, transition } from "../../src/
 const base = { domain: "a.example", ms: 10, requests: [] };
 const failure = (error_class: string, cause = "X"): ProbeOutcome => ({ ...base, kind: "error", error_class, cause, endpoint: "nodeinfo", reason: "why" }) as ProbeOutcome;
 const mastodon: ProbeOutcome = { ...base, kind: "mastodon", software: "mastodon", version: "4.5.6", full_version: "4.5.6+glitch", mau: 5, total_users: 9, canonical: "a.example" };
-const state = (errorType: string | null, errorCount: number, terminalType: string | null = null) => ({ errorType, errorCount, terminalType });
+const state = (errorType: string | null, errorCount: number, terminalType: string | null = null, errorReason: string | null = errorType && "EARLIER") => ({
+  errorType,
+  errorCount,
+  terminalType,
+  errorEndpoint: errorType && "robots_txt",
+  errorReason,
+});
 
 describe("transition: the error state machine", () => {
   it.each([
@@ -13,8 +19,8 @@ describe("transition: the error state machine", () => {
     ["the same class again counts up", state("DNS", 1), failure("DNS"), { errorCount: 2, terminalType: null }],
     ["reaching the buffer makes the domain terminal in that class", state("DNS", 2), failure("DNS"), { errorCount: 3, terminalType: "DNS" }],
     ["another class starts a new streak", state("DNS", 2), failure("TCP"), { errorType: "TCP", errorCount: 1, terminalType: null }],
-    ["terminal, same class again: state and count stand", state("DNS", 3, "DNS"), failure("DNS", "NXDOMAIN"), { errorType: "DNS", errorCount: 3, terminalType: "DNS", errorReason: "NXDOMAIN" }],
-    ["terminal, another class: the terminal state is cleared", state("DNS", 3, "DNS"), failure("SSL"), { errorType: "SSL", errorCount: 1, terminalType: null }],
+    ["terminal, same class again: the state stands as it was, endpoint and reason too", state("DNS", 3, "DNS", "SERVFAIL"), failure("DNS", "NXDOMAIN"), { errorType: "DNS", errorCount: 3, terminalType: "DNS", errorEndpoint: "robots_txt", errorReason: "SERVFAIL" }],
+    ["terminal, another class: the terminal state is cleared", state("DNS", 3, "DNS"), failure("SSL"), { errorType: "SSL", errorCount: 1, terminalType: null, errorEndpoint: "nodeinfo", errorReason: "X" }],
     ["success clears everything", state("DNS", 3, "DNS"), mastodon, { errorType: null, errorEndpoint: null, errorReason: null, errorCount: 0, terminalType: null }],
   ])("%s", (_what, previous, outcome, expected) => {
     expect(transition(previous, outcome, 3).raw).toMatchObject(expected);
@@ -63,7 +69,7 @@ describe("decide: the whole effect of one outcome", () => {
       // The second 503 in a row: the 3 h base doubled; the buffer of 2 makes it terminal.
       raw: { errorType: "HTTP5XX", errorEndpoint: "nodeinfo", errorReason: "503", errorCount: 2, terminalType: "HTTP5XX", nodeinfo: null, aliasOf: null, nextCrawlAt: "2026-11-23T16:00:00.000Z" },
       publication: { action: "keep" },
-      error: { message: "why", worker: "w:1" },
+      error: { message: "why", worker: "w:1", errorType: "HTTP5XX", errorEndpoint: "nodeinfo", errorReason: "503" },
     });
     expect(decide(undefined, { outcome: mastodon, at, worker: "w:1" }, settings)).toMatchObject({ raw: { nextCrawlAt: "2026-11-23T11:00:00.000Z" }, publication: { action: "publish" } });
     expect(decide(undefined, { outcome: mastodon, at, worker: "w:1" }, settings)).not.toHaveProperty("error");

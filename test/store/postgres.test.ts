@@ -32,7 +32,7 @@ describe.skipIf(server === null)("postgres", () => {
       await applyStaged(store.sql, holder, changes.map((change, i) => ({ seq: first + i, change })));
     };
     return {
-      errorStates: async (domains) => new Map((await statesOf(store.sql, domains)).map(({ domain, errorType, errorCount, terminalType }) => [domain, { errorType, errorCount, terminalType }])),
+      errorStates: async (domains) => new Map((await statesOf(store.sql, domains)).map(({ domain, lastCrawledAt: _, ...state }) => [domain, state])),
       apply: (effects, holder) => push(holder, effects.map((e) => ({ kind: "outcome", ...e }))),
       applyOutbox: (entries) => applyStaged(store.sql, "staging-node", entries).then(() => undefined),
       leases: postgresLeases(store.sql),

@@ -153,7 +153,7 @@ describe("recordOutcomes: the state machine, persisted", () => {
     record(failure("DNS", "SERVFAIL"), 3);
     expect(rawRow()).toMatchObject({ error_count: 3, terminal_type: "DNS", error_reason: "SERVFAIL" });
     record(failure("DNS", "NXDOMAIN"), 4);
-    expect(rawRow()).toMatchObject({ error_count: 3, terminal_type: "DNS" });
+    expect(rawRow()).toMatchObject({ error_count: 3, terminal_type: "DNS", error_reason: "SERVFAIL" });
     record(failure("TCP", "REFUSED"), 5);
     expect(rawRow()).toMatchObject({ error_type: "TCP", error_count: 1, terminal_type: null });
     record(success("4.5.6", 10), 6);

@@ -66,7 +66,8 @@ export function writePathContract(name: string, makePath: () => Promise<WritePat
         [failure("x.example", "DNS", "NXDOMAIN"), { error_type: "DNS", error_count: 1, terminal_type: null, error_reason: "NXDOMAIN", error_endpoint: "nodeinfo" }],
         [failure("x.example", "DNS", "NXDOMAIN"), { error_count: 2, terminal_type: null }],
         [failure("x.example", "DNS", "SERVFAIL"), { error_count: 3, terminal_type: "DNS", error_reason: "SERVFAIL" }],
-        [failure("x.example", "DNS", "NXDOMAIN"), { error_count: 3, terminal_type: "DNS" }],
+        // Terminal, same class again: the state stands as it was (the seed's rule), and the failure is logged.
+        [failure("x.example", "DNS", "NXDOMAIN"), { error_count: 3, terminal_type: "DNS", error_reason: "SERVFAIL" }],
         [failure("x.example", "TCP", "REFUSED"), { error_type: "TCP", error_count: 1, terminal_type: null }],
         [success("x.example", "4.5.6", 10), { error_type: null, error_endpoint: null, error_reason: null, error_count: 0, terminal_type: null, last_response_time: 1.5 }],
       ];
@@ -78,6 +79,8 @@ export function writePathContract(name: string, makePath: () => Promise<WritePat
       const errors = await path.query(ERRORS);
       expect(errors).toHaveLength(5);
       expect(errors[0]).toEqual({ timestamp: at(0), domain: "x.example", error: "failed: NXDOMAIN", worker: "w:1", error_type: "DNS", error_endpoint: "nodeinfo", error_reason: "NXDOMAIN" });
+      // The log holds what happened, even while the terminal state keeps its earlier reason.
+      expect(errors[3]).toMatchObject({ error_type: "DNS", error_reason: "NXDOMAIN" });
     });
 
     it("unpublishes on an opt-out, keeps the last good row through ordinary failures, and adds an alias's canonical domain unless it is hard-DNI", async () => {
