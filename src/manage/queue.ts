@@ -1,6 +1,7 @@
 /**
  * Sending domains back to the front of the queue (seed manage 25, 50–53):
- * `next_crawl_at` cleared so the daemon takes them at once. By name, or by
+ * `next_crawl_at` cleared so the daemon takes them at once, and a terminal
+ * state lifted so that it takes those too. By name, or by
  * group: published servers not on a patched release, on the main branch, or
  * all; or the domains whose last failure was of one class.
  */
@@ -38,7 +39,7 @@ async function selected(query: Query, request: RequeueRequest): Promise<string[]
     .map((r) => r.domain);
 }
 
-/** Clears `next_crawl_at` (and any expired or live lease stays as is); returns the domains requeued. */
+/** Clears `next_crawl_at` and any terminal state (a lease stays as is); returns the domains requeued. */
 export async function requeue(store: Pick<Store, "transaction">, request: RequeueRequest): Promise<string[]> {
   return store.transaction(async (query) => {
     const names = await selected(query, request);

@@ -4,6 +4,7 @@
  * for both dialects. The crawl's own reads and writes are sqlite-crawl.ts
  * and postgres-fleet.ts.
  */
+import { dueCondition } from "./leases.ts";
 import type { Query } from "./queries.ts";
 import type { Row } from "./types.ts";
 
@@ -31,9 +32,13 @@ export async function domainsFailingIn(query: Query, errorClass: string): Promis
   return (await query("SELECT domain FROM raw_domains WHERE error_type = ? OR terminal_type = ?", [errorClass, errorClass])).map((r) => String(r.domain));
 }
 
-/** Makes `domain` due now; whether it is known. */
+/**
+ * Makes `domain` due now; whether it is known. A terminal domain leaves its terminal state (a person
+ * asked for it again), keeping its class and count: one more failure of that class makes it terminal
+ * again, another class starts a new streak, success clears it.
+ */
 export async function makeDue(query: Query, domain: string): Promise<boolean> {
-  const [row] = await query("UPDATE raw_domains SET next_crawl_at = NULL WHERE domain = ? RETURNING domain", [domain]);
+  const [row] = await query("UPDATE raw_domains SET next_crawl_at = NULL, terminal_type = NULL WHERE domain = ? RETURNING domain", [domain]);
   return row !== undefined;
 }
 
@@ -66,11 +71,11 @@ export async function crawlerTotals(query: Query, at: string): Promise<CrawlerTo
   const [[totals], classes] = await Promise.all([
     query(
       `SELECT count(*) AS domains,
-         sum(CASE WHEN alias_of IS NULL AND terminal_type IS NULL AND (next_crawl_at IS NULL OR next_crawl_at <= ?) THEN 1 ELSE 0 END) AS due,
+         sum(CASE WHEN ${dueCondition("?")} THEN 1 ELSE 0 END) AS due,
          sum(CASE WHEN claimed_until IS NOT NULL AND claimed_until > ? THEN 1 ELSE 0 END) AS leased,
          sum(CASE WHEN terminal_type IS NOT NULL THEN 1 ELSE 0 END) AS terminal,
          max(last_crawled_at) AS last_crawled_at
-       FROM raw_domains`,
+       FROM raw_domains r`,
       [at, at],
     ),
     query("SELECT error_type, count(*) AS n FROM raw_domains WHERE error_type IS NOT NULL GROUP BY error_type ORDER BY error_type", []),
