@@ -9,7 +9,7 @@ import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/request.ts";
 import { fileSource, importDomainFile, listSource, menuSource } from "../crawl/sources.ts";
 import { ExitCode, NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
-import { describeRecorded } from "../stats/guard.ts";
+import { describeMaintained, maintainLocal, maintenanceOf } from "../stats/maintenance.ts";
 import { recordPeriodically } from "../stats/periodic.ts";
 import { recordFleetStatistics } from "../stats/postgres.ts";
 import { recordStatistics } from "../stats/sqlite.ts";
@@ -59,7 +59,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const { summary, tracker } = ran;
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
-      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
+      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -68,13 +68,13 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     }
     const done = `vmcrawl: crawled ${summary.recorded} domains in ${(summary.ms / 1000).toFixed(1)} s (${parts})${summary.skipped ? `, ${summary.skipped} skipped` : ""}`;
     if (fleet === undefined) {
-      runtime.io.stderr.write(`${done}; ${describeRecorded(recordStatistics(store.crawl, config.stats.maxDropPercent))}\n`);
+      runtime.io.stderr.write(`${done}; ${describeMaintained(await maintainLocal(store, maintenanceOf(config)))}\n`);
       if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
       return;
     }
     runtime.io.stderr.write(`${done}\n`);
     if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
-    await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
+    await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
   });
 }
 

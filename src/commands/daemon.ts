@@ -7,7 +7,7 @@ import { githubFor } from "../versions/github.ts";
 import { refreshFromGithub } from "../versions/refresh.ts";
 import { sqliteLeases } from "../store/leases.ts";
 import { finishFleetRun } from "../crawl/fleet.ts";
-import { recordStatistics } from "../stats/sqlite.ts";
+import { maintenanceOf } from "../stats/maintenance.ts";
 import { runtimeOf } from "./_shared.ts";
 import { withCrawlSession } from "./_crawl-session.ts";
 import { metaOf } from "./catalogue.ts";
@@ -35,9 +35,7 @@ export default defineCommand({
         signal: session.stop,
         log: warn,
         crawl: async (source) => (await session.run(source)).summary,
-        recordLocalStatistics: () => recordStatistics(store.crawl, config.stats.maxDropPercent),
-        statsMaxDropPercent: config.stats.maxDropPercent,
-        errorLogRetentionDays: config.crawl.errorLogRetentionDays,
+        maintenance: maintenanceOf(config),
         versionRefreshEveryMs: config.versions.refreshIntervalSeconds * 1000,
         refreshVersions: (target) => withHttpClient(config, async (http) => refreshFromGithub(target, await githubFor(config, http), new Date())),
       });

@@ -12,10 +12,11 @@ import { runFetch, type FetchSummary } from "../peers/run.ts";
 import { FetchProgress } from "../peers/progress.ts";
 import { parseFetchRequest } from "../peers/request.ts";
 import { peerSources } from "../peers/sources.ts";
-import { loadTlds, TldUnavailable } from "../peers/tlds.ts";
+import { loadTlds } from "../peers/tlds.ts";
 import { printable, count } from "../text.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
 import { finishFleetRun } from "../crawl/fleet.ts";
+import { describeMaintained, maintainLocal, maintenanceOf } from "../stats/maintenance.ts";
 import { menuSource } from "../crawl/sources.ts";
 import { showFetchProgress } from "./fetch-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
@@ -42,10 +43,7 @@ export default defineCommand({
       const http = createHttpClient(config);
       let summary: FetchSummary;
       try {
-        const tlds = await loadTlds(store.peers.tldCache(), http, config.fetch.tldUrl, new Date(), { signal: session.stop }).catch((err: unknown) => {
-          if (err instanceof TldUnavailable) throw new VmcrawlError("STORE", err.message);
-          throw err;
-        });
+        const tlds = await loadTlds(store.peers.tldCache(), http, config.fetch.tldUrl, new Date(), { signal: session.stop });
         if (tlds.warning) warn(tlds.warning);
         // In a fleet the servers worth asking are PostgreSQL's; the staging file's own list when it is away.
         const query = fleet?.online ? fleet.pg.query : store.query;
@@ -92,7 +90,7 @@ export default defineCommand({
         await http.close();
       }
       if (summary.interrupted) {
-        if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
+        if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: ExitCode.interrupted });
       }
       if (context.args.crawl !== false && summary.added > 0) {
@@ -100,11 +98,12 @@ export default defineCommand({
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
         if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {
-          if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
+          if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
           throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: ExitCode.interrupted });
         }
       }
-      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, statisticsMaxDropPercent: config.stats.maxDropPercent });
+      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
+      else if (summary.added > 0) warn(describeMaintained(await maintainLocal(store, maintenanceOf(config))));
     });
   },
 });

@@ -11,14 +11,11 @@ import type { DomainName } from "../net/domain.ts";
 import { parseDomain } from "../net/domain.ts";
 import { postgresPauseSwitch, sqlitePauseSwitch } from "../store/control.ts";
 import { postgresLeases, sqliteLeases } from "../store/leases.ts";
-import { asMaintainer } from "../store/postgres-fleet.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
 import type { Store } from "../store/types.ts";
 import { describe } from "../store/sync.ts";
-import type { RecordedDay } from "../stats/guard.ts";
-import { recordPostgresStatistics } from "../stats/postgres.ts";
-import { PUBLISHED_RETENTION_DAYS, type Pruned, pruneExpired } from "../store/retention.ts";
-import { queryOn } from "../store/postgres-tx.ts";
+import { type Maintained, maintainFleet, maintainLocal, type MaintenanceSettings } from "../stats/maintenance.ts";
+import { PUBLISHED_RETENTION_DAYS } from "../store/retention.ts";
 import { count } from "../text.ts";
 import type { FleetNode } from "./fleet.ts";
 import type { RunSource, RunSummary } from "./runner.ts";
@@ -40,17 +37,13 @@ export interface DaemonOptions {
   readonly log: (line: string) => void;
   /** Crawls a source until it ends (the runner with everything else already wired). */
   readonly crawl: (source: RunSource) => Promise<RunSummary>;
-  /** Records today's statistics in the SQLite file. */
-  readonly recordLocalStatistics: () => RecordedDay;
-  /** The publish guard's threshold, for PostgreSQL's statistics. */
-  readonly statsMaxDropPercent: number;
-  /** error_log rows older than this are removed by maintenance. */
-  readonly errorLogRetentionDays: number;
+  /** Statistics and retention, hourly and when it stops (stats/maintenance.ts). */
+  readonly maintenance: MaintenanceSettings;
   readonly maintenanceEveryMs?: number;
   /**
    * Refreshes versions and advisories from GitHub into `store` (returns log lines): at start, and
-   * in a fleet every `versionRefreshEveryMs` with maintenance. Embedded, only at start: the SQLite
-   * file's one connection is busy with crawl writes once the crawl runs.
+   * every `versionRefreshEveryMs` with maintenance. Embedded, through a connection of its own, so
+   * its transactions never take in the crawl's writes.
    */
   readonly refreshVersions?: (store: Pick<Store, "query" | "transaction">) => Promise<string[]>;
   /** 0: never after the start. */
@@ -145,25 +138,19 @@ async function nextBatch(options: DaemonOptions): Promise<DomainName[]> {
 async function maintain(options: DaemonOptions): Promise<void> {
   const now = (options.now ?? (() => new Date()))();
   const every = options.versionRefreshEveryMs ?? 0;
-  if (options.fleet !== undefined && every > 0 && now.getTime() - (lastVersionRefresh.get(options) ?? 0) >= every) await refreshVersions(options);
-  let pruned: Pruned | undefined;
+  if (every > 0 && now.getTime() - (lastVersionRefresh.get(options) ?? 0) >= every) await refreshVersions(options);
+  let done: Maintained | undefined;
   try {
-    if (options.fleet === undefined) {
-      const { date, verdict } = options.recordLocalStatistics();
-      if (verdict.suspect) options.log(`daemon: statistics for ${date} marked invalid (${verdict.reason})`);
-      pruned = await pruneExpired(options.store.query, now, options.errorLogRetentionDays);
-    } else {
-      await asMaintainer(options.fleet.pg.sql, async (tx) => {
-        const verdict = await recordPostgresStatistics(tx, now, options.statsMaxDropPercent);
-        if (verdict.suspect) options.log(`daemon: statistics for ${now.toISOString().slice(0, 10)} marked invalid (${verdict.reason})`);
-        pruned = await pruneExpired(queryOn(tx), now, options.errorLogRetentionDays);
-      });
-    }
+    done = options.fleet === undefined ? await maintainLocal(options.store, options.maintenance, now) : await maintainFleet(options.fleet.pg, options.maintenance, now);
   } catch (err) {
     options.log(`daemon: maintenance skipped (${describe(err)})`);
   }
-  if (pruned !== undefined && (pruned.published > 0 || pruned.errors > 0)) {
-    options.log(`daemon: retention removed ${count(pruned.published, "published server")} not heard from in ${PUBLISHED_RETENTION_DAYS} days and ${count(pruned.errors, "error_log row")} older than ${options.errorLogRetentionDays} days`);
+  if (done === undefined) return;
+  // Said only when it is news: a suspect day, or rows removed.
+  if (done.day.verdict.suspect) options.log(`daemon: statistics for ${done.day.date} marked invalid (${done.day.verdict.reason})`);
+  const { pruned } = done;
+  if (pruned.published > 0 || pruned.errors > 0) {
+    options.log(`daemon: retention removed ${count(pruned.published, "published server")} not heard from in ${PUBLISHED_RETENTION_DAYS} days and ${count(pruned.errors, "error_log row")} older than ${done.errorLogDays} days`);
   }
 }
 
@@ -174,11 +161,13 @@ async function refreshVersions(options: DaemonOptions): Promise<void> {
   const now = (options.now ?? (() => new Date()))();
   lastVersionRefresh.set(options, now.getTime());
   if (options.refreshVersions === undefined) return;
-  const store = options.fleet?.pg ?? options.store;
+  const store = options.fleet?.pg ?? options.store.another();
   try {
     for (const line of await options.refreshVersions(store)) options.log(`daemon: ${line}`);
   } catch (err) {
     options.log(`daemon: versions not refreshed from GitHub (${describe(err)}); the stored ones stay`);
+  } finally {
+    if (options.fleet === undefined) await store.close();
   }
 }
 

@@ -9,7 +9,7 @@ import type { Config } from "../config.ts";
 import type { DomainName } from "../net/domain.ts";
 import { postgresLeases } from "../store/leases.ts";
 import { referenceData, statesOf } from "../store/postgres-fleet.ts";
-import { recordFleetStatistics } from "../stats/postgres.ts";
+import { describeMaintained, maintainFleet, type MaintenanceSettings } from "../stats/maintenance.ts";
 import { connectPostgres } from "../store/index.ts";
 import type { PostgresStore } from "../store/postgres.ts";
 import type { SqliteStore } from "../store/sqlite.ts";
@@ -80,15 +80,15 @@ export function withFleetState(source: RunSource, fleet: FleetNode, staging: Sql
 
 export interface FinishOptions {
   readonly log: (line: string) => void;
-  /** Records the day's statistics in PostgreSQL after the push (one-shot runs; the daemon's maintenance does its own). */
-  readonly statisticsMaxDropPercent?: number;
+  /** Records the day's statistics in PostgreSQL after the push, then retention (one-shot runs; the daemon's maintenance does its own). */
+  readonly maintenance?: MaintenanceSettings;
   /** Gives back this node's unfinished leases once everything is pushed (the daemon). */
   readonly releaseLeases?: boolean;
 }
 
 /**
  * The end of every fleet run (crawl, fetch, daemon): the syncer stops, everything staged is pushed;
- * then, as asked, the day's statistics and the node's leases. What cannot be pushed stays staged,
+ * then, as asked, the day's statistics and retention, and the node's leases. What cannot be pushed stays staged,
  * and the run still succeeds.
  */
 export async function finishFleetRun(fleet: FleetNode, staging: SqliteStore, options: FinishOptions): Promise<void> {
@@ -97,7 +97,8 @@ export async function finishFleetRun(fleet: FleetNode, staging: SqliteStore, opt
     await fleet.syncer.pushAll();
     // Only after every staged outcome is pushed: a pushed outcome released its own lease, so what is left was never finished.
     if (options.releaseLeases) await postgresLeases(fleet.pg.sql).release(fleet.identity);
-    const recorded = options.statisticsMaxDropPercent === undefined ? undefined : await recordFleetStatistics(fleet.pg, options.statisticsMaxDropPercent);
+    const maintained = options.maintenance === undefined ? undefined : await maintainFleet(fleet.pg, options.maintenance);
+    const recorded = maintained === undefined ? undefined : describeMaintained(maintained);
     const quarantined = staging.staging.quarantinedCount();
     const refused = quarantined === 0 ? "" : ` except ${quarantined} that PostgreSQL refused (quarantined: vmcrawl sync --status)`;
     options.log(`all results are in PostgreSQL${refused}${recorded === undefined ? "" : `; ${recorded}`}`);

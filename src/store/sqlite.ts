@@ -36,8 +36,11 @@ export class SqliteStore implements Store {
   /** fetch: the TLD list and which servers are still asked for peers. */
   readonly peers: SqlitePeersStore;
 
+  private readonly options: SqliteOptions;
+
   constructor(path: string, options: SqliteOptions) {
     this.location = path;
+    this.options = options;
     if (path !== ":memory:") {
       try {
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -109,6 +112,14 @@ export class SqliteStore implements Store {
       if (this.db.inTransaction) this.db.exec("ROLLBACK");
       throw err;
     }
+  }
+
+  /**
+   * Another connection to the same file: for work that runs its own transactions while this
+   * connection's writes go on (WAL lets them take turns), such as the daemon's GitHub refresh.
+   */
+  another(): SqliteStore {
+    return new SqliteStore(this.location, this.options);
   }
 
   /** The SQLite library's own version (proves the addon loaded). */
