@@ -5,6 +5,7 @@
  * and Ctrl-C / SIGTERM handling.
  * `vmcrawl` and `vmcrawl daemon` both crawl through it.
  */
+import { followReference } from "../crawl/reference.ts";
 import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
 import type { Config } from "../config.ts";
@@ -59,6 +60,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
     await store.migrate();
     if (config.postgres !== null) fleet = await openFleet(config, store, warn);
     let versions: VersionContext | undefined;
+    const hardDni = store.crawl.hardDni();
     const worker = fleet?.identity ?? `${hostname()}:${process.pid}`;
     const session: CrawlSession = {
       config,
@@ -71,6 +73,9 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
       async run(source) {
         versions ??= await store.versionContext();
         prober ??= createProber(config, versions, warn);
+        const current = prober;
+        // A daemon runs for months: manage's changes to branches, nightly ranges and DNI reach it.
+        const following = followReference({ store, fleet, everyMs: config.api.filterCacheSeconds * 1000, onVersions: (v) => current.setVersions(v), hardDni, log: warn });
         const tracker = new ProgressTracker();
         const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
@@ -80,7 +85,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
             worker,
             probe: prober.probe,
             store: store.crawl,
-            hardDni: store.crawl.hardDni(),
+            hardDni,
             schedule: { recrawlHours: config.crawl.recrawlHours, capHours: config.crawl.retryCapHours },
             stage: fleet !== undefined,
             signal: stop.signal,
@@ -90,6 +95,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
           fleet?.syncer.nudge();
           return { summary, tracker };
         } finally {
+          following.stop();
           view.stop();
         }
       },
@@ -106,6 +112,8 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
 
 interface Prober {
   readonly probe: (domain: DomainName, signal: AbortSignal) => Promise<ProbeOutcome>;
+  /** Versions are cleaned with these from now on. */
+  setVersions(versions: VersionContext): void;
   /** The largest event-loop lag of the threads at work (this one, and the probe threads). */
   readonly lagMs: () => number;
   close(): Promise<void>;
@@ -120,6 +128,7 @@ function createProber(config: Config, versions: VersionContext, warn: (text: str
     const main = new LagMonitor();
     return {
       probe: (domain, signal) => pool.probe(domain, signal),
+      setVersions: (next) => pool.setVersions(next),
       lagMs: () => Math.max(main.lagMs, pool.lagMs()),
       close: () => {
         main.close();
@@ -129,8 +138,12 @@ function createProber(config: Config, versions: VersionContext, warn: (text: str
   }
   const http = createHttpClient(config);
   const lag = new LagMonitor();
+  let current = versions;
   return {
-    probe: (domain, signal) => probe(domain, { http, versions, deadlineMs, robotsToken: ROBOTS_TOKEN, signal }),
+    probe: (domain, signal) => probe(domain, { http, versions: current, deadlineMs, robotsToken: ROBOTS_TOKEN, signal }),
+    setVersions: (next) => {
+      current = next;
+    },
     lagMs: () => lag.lagMs,
     close: () => {
       lag.close();

@@ -80,7 +80,7 @@ export class ProbePool {
   private nextId = 1;
   private failure: Error | undefined;
   private readonly options: ProbePoolOptions;
-  private readonly setup: ProbeWorkerSetup;
+  private setup: ProbeWorkerSetup;
   private readonly watchdog: NodeJS.Timeout;
   /** Threads replaced so far, for the run's report. */
   replaced = 0;
@@ -100,6 +100,12 @@ export class ProbePool {
     this.threads = Array.from({ length: options.threads }, (_, n) => this.spawn({ ...setup, lagSlot: n }, n));
     this.watchdog = setInterval(() => this.replaceStalled(), Math.min(1000, options.deadlineMs));
     this.watchdog.unref();
+  }
+
+  /** Versions are cleaned with `versions` from now on, in every thread and in those that replace them. */
+  setVersions(versions: VersionContext): void {
+    this.setup = { ...this.setup, versions };
+    for (const thread of this.threads) thread.worker.postMessage({ type: "versions", versions } satisfies ToWorker);
   }
 
   /** The largest event-loop lag of the probe threads (load-gate.ts). */

@@ -26,7 +26,11 @@ export interface ProbeWorkerSetup {
   readonly robotsToken: string;
 }
 
-export type ToWorker = { readonly type: "probe"; readonly id: number; readonly domain: DomainName } | { readonly type: "abort"; readonly id: number };
+export type ToWorker =
+  | { readonly type: "probe"; readonly id: number; readonly domain: DomainName }
+  | { readonly type: "abort"; readonly id: number }
+  /** The branches and nightly ranges changed (manage): probes from now on clean versions with these. */
+  | { readonly type: "versions"; readonly versions: VersionContext };
 export type FromWorker = { readonly type: "outcome"; readonly id: number; readonly outcome: ProbeOutcome };
 
 function serve(setup: ProbeWorkerSetup): void {
@@ -34,11 +38,16 @@ function serve(setup: ProbeWorkerSetup): void {
   const http = createHttpClient(setup.net, { hostLimit: new SharedHostLimit(setup.hostSlots, setup.net.http.maxPerHost) });
   const running = new Map<number, AbortController>();
   new LagMonitor({ slot: new Float64Array(setup.lagSlots, setup.lagSlot * LAG_SLOT_BYTES, 2) });
+  let versions = setup.versions;
   port.on("message", (message: ToWorker) => {
     if (message.type === "abort") return running.get(message.id)?.abort();
+    if (message.type === "versions") {
+      versions = message.versions;
+      return;
+    }
     const stop = new AbortController();
     running.set(message.id, stop);
-    void probe(message.domain, { http, versions: setup.versions, deadlineMs: setup.deadlineMs, robotsToken: setup.robotsToken, signal: stop.signal }).then((outcome) => {
+    void probe(message.domain, { http, versions, deadlineMs: setup.deadlineMs, robotsToken: setup.robotsToken, signal: stop.signal }).then((outcome) => {
       running.delete(message.id);
       port.postMessage({ type: "outcome", id: message.id, outcome } satisfies FromWorker);
     });

@@ -34,6 +34,8 @@ export interface RunOptions {
   readonly onLine?: (line: string, child: ChildProcess) => void;
   /** Killed (SIGKILL) after this long: a hung crawler fails the test instead of the run. @default 200 s */
   readonly timeoutMs?: number;
+  /** Called once with the child as it starts (to signal it later). */
+  readonly onSpawn?: (child: ChildProcess) => void;
 }
 
 /** The environment every binary run gets: a private HOME, the simulator, fast heartbeats. */
@@ -51,6 +53,7 @@ export function crawlerEnv(sim: Fedisim, dir: string, home: string, extra: Recor
 
 export function runBinary(args: string[], options: RunOptions): Promise<Run> {
   const child = spawn(binary, args, { env: options.env, cwd: options.cwd });
+  options.onSpawn?.(child);
   let stdout = "";
   let stderr = "";
   let outcomes = 0;
