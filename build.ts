@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     outfile: bundle,
     loader: { ".sql": "text" },
     plugins: [ssh2WithoutNativeParts],
-    define: { __VMCRAWL_PROBE_WORKER__: JSON.stringify(PROBE_WORKER_ASSET) },
+    define: { __VMCRAWL_PROBE_WORKER__: JSON.stringify(PROBE_WORKER_ASSET), __VMCRAWL_BUILD_DATE__: JSON.stringify(new Date().toISOString().slice(0, 10)) },
   });
   console.log(`build: bundle ${kib(bundle)} KiB, the probe worker's ${kib(workerBundle)} KiB (${Math.round(performance.now() - started)} ms)`);
 

@@ -407,7 +407,7 @@ const fields = {
   VMCRAWL_TLD_URL: field({
     group: "Fetch",
     at: "fetch.tldUrl",
-    description: "Where the IANA list of top-level domains is read (weekly; the copy in the database is used when it cannot be read).",
+    description: "Where the IANA list of top-level domains is read (weekly; when it cannot be read, the copy in the database, else the list the binary carries).",
     defaultText: "`https://data.iana.org/TLD/tlds-alpha-by-domain.txt`",
     default: () => "https://data.iana.org/TLD/tlds-alpha-by-domain.txt",
     parse: httpsUrl,

@@ -7,6 +7,7 @@
  * are lower-cased, trimmed, and stored in their Unicode form, so `xn--vi8h.ws`
  * and `🍕.ws` are one domain. Pure: the TLD and DNI sets are given.
  */
+import type { TldCheck } from "./tlds.ts";
 import type { ArrayEntry } from "./json-stream.ts";
 import { type DomainRejection, isListedAs, parseDomain } from "../net/domain.ts";
 
@@ -16,7 +17,7 @@ export type Admission = { readonly ok: true; readonly domain: string } | { reado
 
 export interface AdmissionRules {
   /** IANA TLDs, lower-case A-labels (`social`, `xn--p1ai`). */
-  readonly tlds: ReadonlySet<string>;
+  readonly tlds: TldCheck;
   /** Hard DNI domains: never admitted, nor anything under them. */
   readonly hardDni: ReadonlySet<string>;
 }

@@ -3,7 +3,12 @@
  * checks every name against. Kept in `tld_cache` and read again when the copy
  * is a week old; when the source cannot be read the copy keeps working, and a
  * download that does not look like the list (an error page) never replaces it.
+ * With no copy at all, the TLDs the binary carries (the ICANN part of tldts'
+ * public suffix data) stand in, with a warning, so an offline machine can
+ * still fetch.
  */
+import { parse as parseHostname } from "tldts";
+import tldtsPackage from "tldts/package.json" with { type: "json" };
 import { replaceTlds } from "../store/tlds.ts";
 import type { Store } from "../store/types.ts";
 import type { HttpClient } from "../net/http.ts";
@@ -11,8 +16,31 @@ import type { HttpClient } from "../net/http.ts";
 /** How long the stored copy is used before the source is read again. */
 export const TLD_MAX_AGE_MS = 7 * 86_400_000;
 
-/** `arpa` is infrastructure, never a server's domain (upstream excludes it too). */
-const EXCLUDED = new Set(["arpa"]);
+/** `arpa` is infrastructure, never a server's domain (upstream excludes it too); `onion` is not in IANA's list, though the public suffix data has it. */
+const EXCLUDED = new Set(["arpa", "onion"]);
+
+/** Whether a TLD is one: all peer admission asks of the list. */
+export interface TldCheck {
+  has(tld: string): boolean;
+}
+
+/** The date of the build, put in by build.ts; absent when running from src. */
+declare const __VMCRAWL_BUILD_DATE__: string | undefined;
+
+/** The TLDs the binary carries: the ICANN suffixes of tldts' public suffix data that are one label. */
+export const CARRIED_TLDS: TldCheck = {
+  has(tld) {
+    if (EXCLUDED.has(tld) || tld.includes(".")) return false;
+    const parsed = parseHostname(`x.${tld}`, { allowPrivateDomains: false });
+    return parsed.isIcann === true && parsed.publicSuffix === tld;
+  },
+};
+
+/** "tldts 7.5.5, in the build of 2026-12-02": how old the carried list is. */
+export function carriedTldsAge(): string {
+  const built = typeof __VMCRAWL_BUILD_DATE__ === "string" ? `, in the build of ${__VMCRAWL_BUILD_DATE__}` : "";
+  return `tldts ${tldtsPackage.version}${built}`;
+}
 
 export type TldParse = { readonly ok: true; readonly tlds: string[] } | { readonly ok: false; readonly reason: string };
 
@@ -41,14 +69,14 @@ export interface TldCache {
 }
 
 export interface TldList {
-  readonly tlds: ReadonlySet<string>;
+  readonly tlds: TldCheck;
   /** Where they came from, for the summary. */
-  readonly source: "cache" | "download" | "stale-cache";
+  readonly source: "cache" | "download" | "stale-cache" | "carried";
   /** Why the source could not be used, when it could not. */
   readonly warning?: string;
 }
 
-/** The TLDs to admit peers with: the stored copy while fresh, else the source, else the old copy. */
+/** The TLDs to admit peers with: the stored copy while fresh, else the source, else the old copy, else the carried list. */
 export async function loadTlds(cache: TldCache, http: Pick<HttpClient, "fetch">, url: string, now: Date, options: { signal?: AbortSignal } = {}): Promise<TldList> {
   const stored = cache.read();
   if (stored !== undefined && now.getTime() - Date.parse(stored.updatedAt) < TLD_MAX_AGE_MS) return { tlds: new Set(stored.tlds), source: "cache" };
@@ -60,7 +88,11 @@ export async function loadTlds(cache: TldCache, http: Pick<HttpClient, "fetch">,
   if (stored !== undefined) {
     return { tlds: new Set(stored.tlds), source: "stale-cache", warning: `the TLD list at ${url} could not be read (${problem}); using the copy from ${stored.updatedAt}` };
   }
-  throw new TldUnavailable(`the TLD list at ${url} could not be read (${problem}) and no copy is stored; peers cannot be admitted without it (set VMCRAWL_TLD_URL to a reachable copy)`);
+  return {
+    tlds: CARRIED_TLDS,
+    source: "carried",
+    warning: `the TLD list at ${url} could not be read (${problem}) and no copy is stored; admitting peers by the TLDs this binary carries (${carriedTldsAge()}) until it can be read (set VMCRAWL_TLD_URL to a reachable copy, or run vmcrawl manage tld update)`,
+  };
 }
 
 export class TldUnavailable extends Error {

@@ -8,6 +8,7 @@
  * an extra CA, the private-IP allowance for the simulator's own addresses, and
  * the HTTPS port.
  */
+import { ianaFile, scenarioTlds, TLD_HOST, TLD_PATH, TLD_URL } from "./tlds.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,7 +75,10 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, authorities.trusted.certPem);
   const requests = new RequestLog({ limit: options.logRequests === false ? 0 : undefined });
-  const fileHosts = new Map(Object.entries(options.files ?? {}).map(([host, files]) => [host, fileHost(host, files)]));
+  // The TLD list `fetch` admits peers by is served too; a caller's files for the same host come on top.
+  const files: Record<string, Readonly<Record<string, FileReply>>> = { [TLD_HOST]: { [TLD_PATH]: ianaFile(scenarioTlds(scenario)) } };
+  for (const [host, served] of Object.entries(options.files ?? {})) files[host] = { ...files[host], ...served };
+  const fileHosts = new Map(Object.entries(files).map(([host, served]) => [host, fileHost(host, served)]));
   const lookup = (ascii: string) => scenario.byAscii.get(ascii) ?? fileHosts.get(ascii);
   const groups = certificateGroups(scenario.byAscii.values());
   const certificateGroup = (ascii: string) => groups.get(ascii) ?? { id: `single ${ascii}`, names: [ascii] };
@@ -99,6 +103,7 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
     // Exactly the simulator's own addresses: the forbidden one (and every other private range) stays blocked.
     VMCRAWL_ALLOW_PRIVATE_IPS: [addresses.main, addresses.tls10, addresses.refused].map((a) => `${a}/32`).join(","),
     VMCRAWL_HTTPS_PORT: String(https.port),
+    VMCRAWL_TLD_URL: TLD_URL,
   };
   const servers = { dns, https };
   let closed = false;

@@ -17,7 +17,7 @@ import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.t
 import type { DomainSpec } from "../fedisim/spec.ts";
 import { crawlerEnv, requireBinary, type Run, runBinary } from "../crawl/e2e.ts";
 import { fleetVariables, freshDatabase } from "../support/postgres.ts";
-import { ianaFile, scenarioTlds } from "./tld-fixture.ts";
+import { ianaFile, scenarioTlds } from "../fedisim/tlds.ts";
 
 let sim: Fedisim;
 let dir: string;

@@ -14,7 +14,7 @@ import { userAgent } from "../../src/version.ts";
 import { courtesyViolations } from "../fedisim/courtesy.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 import type { DomainSpec } from "../fedisim/spec.ts";
-import { scenarioTlds } from "./tld-fixture.ts";
+import { scenarioTlds } from "../fedisim/tlds.ts";
 
 let sim: Fedisim;
 let http: HttpClient;

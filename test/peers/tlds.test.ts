@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { HttpClient } from "../../src/net/http.ts";
 import { createHttpClient } from "../../src/net/index.ts";
-import { loadTlds, parseTldList, TLD_MAX_AGE_MS, TldUnavailable } from "../../src/peers/tlds.ts";
+import { CARRIED_TLDS, loadTlds, parseTldList, TLD_MAX_AGE_MS } from "../../src/peers/tlds.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 
@@ -60,7 +60,7 @@ describe("loadTlds", () => {
     const before = requestsFor("/good.txt");
     const first = await loadTlds(store.peers.tldCache(), http, url("good.txt"), now);
     expect(first.source).toBe("download");
-    expect([...first.tlds].sort()).toEqual(["aaa", "com", "social", "xn--p1ai"]);
+    expect([...(first.tlds as Set<string>)].sort()).toEqual(["aaa", "com", "social", "xn--p1ai"]);
     const later = new Date(now.getTime() + TLD_MAX_AGE_MS - 60_000);
     expect((await loadTlds(store.peers.tldCache(), http, url("good.txt"), later)).source).toBe("cache");
     expect(requestsFor("/good.txt")).toBe(before + 1);
@@ -81,7 +81,7 @@ describe("loadTlds", () => {
     ] as const) {
       const list = await loadTlds(store.peers.tldCache(), http, url(path), now);
       expect(list.source).toBe("stale-cache");
-      expect([...list.tlds].sort()).toEqual(["com", "social"]);
+      expect([...(list.tlds as Set<string>)].sort()).toEqual(["com", "social"]);
       expect(list.warning).toMatch(why);
       expect(list.warning).toContain("using the copy from 2026-01-01T00:00:00.000Z");
     }
@@ -89,10 +89,29 @@ describe("loadTlds", () => {
     await store.close();
   });
 
-  it("fails with a message naming the URL when there is no source and no copy", async () => {
+  it("falls back to the TLDs the binary carries, saying so and how old they are, when there is no source and no copy", async () => {
     const store = await freshStore();
-    await expect(loadTlds(store.peers.tldCache(), http, url("missing.txt"), new Date())).rejects.toThrow(TldUnavailable);
-    await expect(loadTlds(store.peers.tldCache(), http, url("missing.txt"), new Date())).rejects.toThrow(/the TLD list at https:\/\/tlds\.fedisim\.test\/missing\.txt could not be read \(HTTP 404\) and no copy is stored/);
+    const list = await loadTlds(store.peers.tldCache(), http, url("missing.txt"), new Date());
+    expect(list.source).toBe("carried");
+    expect(list.warning).toMatch(/^the TLD list at https:\/\/tlds\.fedisim\.test\/missing\.txt could not be read \(HTTP 404\) and no copy is stored; admitting peers by the TLDs this binary carries \(tldts \d+\.\d+\.\d+/);
+    // Nothing is stored: the next run tries the source again.
+    expect(store.peers.tldCache().read()).toBeUndefined();
     await store.close();
+  });
+
+  it.each([
+    ["social", true],
+    ["com", true],
+    ["xn--p1ai", true],
+    ["zip", true],
+    ["notatld", false],
+    ["example", false],
+    ["local", false],
+    ["arpa", false],
+    ["onion", false],
+    ["co.uk", false],
+    ["", false],
+  ])("the carried list: %j is a TLD: %s", (tld, expected) => {
+    expect(CARRIED_TLDS.has(tld)).toBe(expected);
   });
 });

@@ -1,6 +1,9 @@
-/** A TLD list for a scenario: every TLD its names and generated peers use (never `notatld`). */
+/**
+ * A TLD list for a scenario: every TLD its names and generated peers use (never `notatld`), served
+ * by the simulator at TLD_URL in IANA's format, so `vmcrawl fetch` works offline against it.
+ */
 import { domainToASCII } from "node:url";
-import type { Scenario } from "../fedisim/index.ts";
+import type { Scenario } from "./scenario.ts";
 
 export function scenarioTlds(scenario: Scenario): Set<string> {
   const tlds = new Set(["social"]);
@@ -12,3 +15,7 @@ export function scenarioTlds(scenario: Scenario): Set<string> {
 export function ianaFile(tlds: Iterable<string>): string {
   return `# Version 2026112300, Last Updated Mon Nov 23 07:07:01 2026 UTC\n${[...tlds].map((t) => t.toUpperCase()).join("\n")}\n`;
 }
+
+export const TLD_HOST = "tlds.fedisim.test";
+export const TLD_PATH = "/tlds-alpha-by-domain.txt";
+export const TLD_URL = `https://${TLD_HOST}${TLD_PATH}`;
