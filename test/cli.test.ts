@@ -146,12 +146,20 @@ describe("crawling, without any network", () => {
     expect(stderr).toMatch(/crawled 0 domains/);
   });
 
-  it("says plainly that menu selections are not available in fleet mode yet, and what to do instead (exit 3)", async () => {
-    const { code, stderr } = await run(["--mode", "1"], { VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_HOST: "127.0.0.1" });
-    expect(code).toBe(3);
-    expect(stderr).toBe(
-      "vmcrawl: Crawling a menu selection (the menu, --mode) in fleet mode is not available in this build of vmcrawl yet; in fleet mode run vmcrawl daemon, or name the domains with --target or --file (--new finishes them).\n",
-    );
+  it("says a menu selection in fleet mode needs PostgreSQL when it is away, and what works meanwhile (exit 1)", async () => {
+    const { code, stderr } = await run(["--mode", "1"], { VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_HOST: "127.0.0.1", VMCRAWL_POSTGRES_PORT: "1" });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/vmcrawl: a menu selection in fleet mode reads PostgreSQL at 127\.0\.0\.1:1\/census, which is not reachable; --target and --file crawl into the staging file meanwhile\n$/);
+  });
+
+  it.each([
+    [["--list"], /--list prints a menu selection: give it --new or --mode N/],
+    [["--list", "--target", "a.example"], /--list prints a menu selection: give it --new or --mode N/],
+    [["--db", "a.example", "--list"], /--db looks up one domain and cannot be combined with --list/],
+  ])("refuses %j (exit 2)", async (argv, message) => {
+    const { code, stderr } = await run(argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
   });
 });
 

@@ -9,5 +9,6 @@ export const crawlArgs = {
   target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
   file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line (added to the database first)" },
   mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()})` },
+  list: { type: "boolean", description: "With --new or --mode N: print the domains that selection holds, one per line, and crawl nothing" },
   db: { type: "string", valueHint: "domain", description: "Print everything stored about one domain and exit (no crawl)" },
 } as const;

@@ -8,14 +8,15 @@ import type { Runtime } from "../cli.ts";
 import type { RunSource } from "../crawl/runner.ts";
 import { type CrawlArgs, type CrawlRequest, parseCrawlRequest } from "../crawl/request.ts";
 import { fileSource, importDomainFile, listSource, menuSource } from "../crawl/sources.ts";
-import { ExitCode, NotAvailableError, UsageError, VmcrawlError } from "../errors.ts";
+import { ExitCode, VmcrawlError } from "../errors.ts";
 import { describeMaintained, maintainLocal, maintenanceOf } from "../stats/maintenance.ts";
 import { recordPeriodically } from "../stats/periodic.ts";
 import { recordFleetStatistics } from "../stats/postgres.ts";
 import { recordStatistics } from "../stats/sqlite.ts";
-import { finishFleetRun, withFleetState } from "../crawl/fleet.ts";
+import { finishFleetRun, withFleetState, withLeases } from "../crawl/fleet.ts";
+import { candidatesOn } from "../store/candidates.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
-import { runtimeOf } from "./_shared.ts";
+import { println, runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
@@ -28,19 +29,25 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
   if (request.kind === "lookup") return lookupDomain(runtime, request.domain);
   const config = runtime.config(); // a bad configuration is reported as such (exit 2) before anything else
-  // In fleet mode a node crawls what it was given (--target, --file, and --new to finish those from
-  // its staging file); selections over the whole fleet are the daemon's job, by lease.
-  const nodeLocal = request.kind === "targets" || request.kind === "file" || request.kind === "new";
-  if (config.postgres !== null && !nodeLocal) {
-    throw new NotAvailableError("Crawling a menu selection (the menu, --mode) in fleet mode", "in fleet mode run vmcrawl daemon, or name the domains with --target or --file (--new finishes them)");
-  }
   await withCrawlSession(runtime, config, async ({ store, fleet, run, warn }) => {
-    let source = await sourceFor(request, runtime, store.crawl, fleet !== undefined);
+    // Menu selections read the system of record: PostgreSQL in a fleet (with the branches copied from it), else the SQLite file.
+    if (fleet !== undefined && !fleet.online && selectsFromMenu(request)) {
+      throw new VmcrawlError("STORE", `a menu selection in fleet mode reads PostgreSQL at ${fleet.pg.location}, which is not reachable; --target and --file crawl into the staging file meanwhile`);
+    }
+    const candidates = candidatesOn(fleet?.pg.query ?? store.query);
+    const menu = (mode: number) => menuSource(mode, candidates, store.crawl.releaseBranches(), warn);
+    if (request.kind === "list") {
+      for await (const domain of (await menu(request.mode.mode)).domains) println(runtime, domain.name);
+      return;
+    }
+    let source = await sourceFor(request, runtime, store.crawl, fleet !== undefined, menu);
     if (source === undefined) return; // the menu was cancelled
     if (fleet !== undefined) {
-      if (request.kind !== "new") source = withFleetState(source, fleet, store);
+      // A selection over the fleet claims as it goes; named domains take PostgreSQL's state.
+      source = selectsFromMenu(request) ? withLeases(source, fleet, store, config.fleet.leaseSeconds) : withFleetState(source, fleet, store);
       fleet.syncer.start();
     }
+    const finish = { log: warn, maintenance: maintenanceOf(config), releaseLeases: selectsFromMenu(request) };
     // A long run records the day's statistics every hour too, not only at its end.
     const hourly = recordPeriodically(
       STATISTICS_EVERY_MS,
@@ -59,7 +66,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const { summary, tracker } = ran;
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
-      if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
+      if (fleet !== undefined) await finishFleetRun(fleet, store, finish);
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -74,12 +81,23 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     }
     runtime.io.stderr.write(`${done}\n`);
     if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
-    await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
+    await finishFleetRun(fleet, store, finish);
   });
 }
 
+/** Whether the request crawls a menu selection (rather than named domains). */
+function selectsFromMenu(request: CrawlRequest): boolean {
+  return request.kind === "new" || request.kind === "mode" || request.kind === "default" || request.kind === "list";
+}
 
-async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, runtime: Runtime, store: SqliteCrawlStore, stage: boolean): Promise<RunSource | undefined> {
+
+async function sourceFor(
+  request: Exclude<CrawlRequest, { kind: "lookup" | "list" }>,
+  runtime: Runtime,
+  store: SqliteCrawlStore,
+  stage: boolean,
+  menu: (mode: number) => Promise<RunSource>,
+): Promise<RunSource | undefined> {
   const warn = (text: string) => runtime.io.stderr.write(`vmcrawl: ${text}\n`);
   switch (request.kind) {
     case "targets":
@@ -90,14 +108,14 @@ async function sourceFor(request: Exclude<CrawlRequest, { kind: "lookup" }>, run
       return fileSource(request.path, total);
     }
     case "new":
-      return menuSource(0, store, warn);
+      return menu(0);
     case "mode":
-      return menuSource(request.mode.mode, store, warn);
+      return menu(request.mode.mode);
     case "default": {
       const interactive = runtime.io.stdin?.isTTY === true && runtime.io.stdout.isTTY === true;
-      if (!interactive) return menuSource(3, store, warn);
+      if (!interactive) return menu(3);
       const mode = await chooseMode(runtime);
-      return mode === undefined ? undefined : menuSource(mode, store, warn);
+      return mode === undefined ? undefined : menu(mode);
     }
   }
 }

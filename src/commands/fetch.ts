@@ -18,6 +18,7 @@ import { ROBOTS_TOKEN } from "../version.ts";
 import { finishFleetRun } from "../crawl/fleet.ts";
 import { describeMaintained, maintainLocal, maintenanceOf } from "../stats/maintenance.ts";
 import { menuSource } from "../crawl/sources.ts";
+import { candidatesOn } from "../store/candidates.ts";
 import { showFetchProgress } from "./fetch-view.ts";
 import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
 import { runtimeOf } from "./_shared.ts";
@@ -94,7 +95,8 @@ export default defineCommand({
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: ExitCode.interrupted });
       }
       if (context.args.crawl !== false && summary.added > 0) {
-        const crawl = await session.run(menuSource(0, store.crawl, warn));
+        // The new domains are this node's to crawl (it found them): from its own file, in a fleet too.
+        const crawl = await session.run(await menuSource(0, candidatesOn(store.query), store.crawl.releaseBranches(), warn));
         runtime.io.stderr.write(`vmcrawl: crawled ${crawl.summary.recorded} new domains in ${(crawl.summary.ms / 1000).toFixed(1)} s (${outcomeCounts(crawl.tracker)})\n`);
         if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {

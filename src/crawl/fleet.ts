@@ -78,6 +78,38 @@ export function withFleetState(source: RunSource, fleet: FleetNode, staging: Sql
   };
 }
 
+/**
+ * A menu selection over the whole fleet (`--mode N`, `--new`, the menu on a node): its candidates
+ * come from PostgreSQL, and each page is claimed with a lease as the daemon claims, so two nodes
+ * running the same selection never crawl one domain twice: a domain another node holds, or crawled
+ * since this run began, is skipped. The claimed domains' states are copied into the staging file first. Leases left at the
+ * end (an interrupted run) are given back by finishFleetRun.
+ */
+export function withLeases(source: RunSource, fleet: FleetNode, staging: SqliteStore, leaseSeconds: number, page = 200): RunSource {
+  const leases = postgresLeases(fleet.pg.sql);
+  return {
+    ...source,
+    domains: (async function* () {
+      // By PostgreSQL's clock, which every node's crawls are stamped against.
+      const since = await leases.clock();
+      let batch: DomainName[] = [];
+      const flush = async function* () {
+        const states = await leases.claimNamed(fleet.identity, leaseSeconds, batch.map((d) => d.name), since);
+        staging.staging.adoptStates(states);
+        staging.crawl.insertDomains(states.map((s) => s.domain));
+        const claimed = new Set(states.map((s) => s.domain));
+        yield* batch.filter((d) => claimed.has(d.name));
+        batch = [];
+      };
+      for await (const domain of source.domains) {
+        batch.push(domain);
+        if (batch.length >= page) yield* flush();
+      }
+      if (batch.length > 0) yield* flush();
+    })(),
+  };
+}
+
 export interface FinishOptions {
   readonly log: (line: string) => void;
   /** Records the day's statistics in PostgreSQL after the push, then retention (one-shot runs; the daemon's maintenance does its own). */

@@ -11,6 +11,7 @@ export interface CrawlArgs {
   readonly target?: string;
   readonly file?: string;
   readonly mode?: string;
+  readonly list?: boolean;
   readonly db?: string;
 }
 
@@ -22,17 +23,24 @@ export type CrawlRequest =
   | { readonly kind: "mode"; readonly mode: CrawlMode }
   /** `--new`: the same as mode 0. */
   | { readonly kind: "new" }
+  /** `--list` with `--new` or `--mode N`: the selection's domains printed, nothing crawled. */
+  | { readonly kind: "list"; readonly mode: CrawlMode }
   | { readonly kind: "targets"; readonly domains: readonly DomainName[] }
   | { readonly kind: "file"; readonly path: string };
 
 export function parseCrawlRequest(args: CrawlArgs): CrawlRequest {
   const given = (["new", "target", "file", "mode"] as const).filter((flag) => args[flag] !== undefined && args[flag] !== false);
   if (args.db !== undefined) {
-    if (given.length > 0) throw new UsageError(`--db looks up one domain and cannot be combined with ${given.map((f) => `--${f}`).join(", ")}`);
+    const with_ = [...given, ...(args.list === true ? ["list" as const] : [])];
+    if (with_.length > 0) throw new UsageError(`--db looks up one domain and cannot be combined with ${with_.map((f) => `--${f}`).join(", ")}`);
     return { kind: "lookup", domain: domainArg("--db", args.db) };
   }
   if (given.length > 1) {
     throw new UsageError(`${given.map((f) => `--${f}`).join(" and ")} each choose which domains to crawl; use only one of them`);
+  }
+  if (args.list === true) {
+    if (args.new !== true && args.mode === undefined) throw new UsageError("--list prints a menu selection: give it --new or --mode N");
+    return { kind: "list", mode: args.new === true ? findCrawlMode(0)! : modeArg(args.mode!) };
   }
   if (args.new === true) return { kind: "new" };
   if (args.target !== undefined) return { kind: "targets", domains: domainListArg("--target", args.target) };

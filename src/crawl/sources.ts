@@ -6,7 +6,9 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { type DomainName, parseDomain } from "../net/domain.ts";
-import type { Candidate, Cursor, Selection, SqliteCrawlStore } from "../store/sqlite-crawl.ts";
+import type { CandidateReader } from "../store/candidates.ts";
+import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
+import type { Candidate, Cursor, Selection } from "../store/types.ts";
 import { placeVersion, type ReleaseBranch } from "../versions/patch.ts";
 import { UsageError } from "../errors.ts";
 import { selectionFor } from "../store/menu-sql.ts";
@@ -17,7 +19,8 @@ import type { RunSource } from "./runner.ts";
 const PAGE = 500;
 
 export interface SelectionSourceOptions {
-  readonly store: Pick<SqliteCrawlStore, "count" | "page">;
+  /** Where the candidates are read: the SQLite file, or PostgreSQL for a fleet node. */
+  readonly candidates: CandidateReader;
   readonly selection: Selection;
   readonly label: string;
   /** Keeps only some candidates (menu options 50, 51 need the version's branch). */
@@ -28,22 +31,22 @@ export interface SelectionSourceOptions {
   readonly onInvalid?: (domain: string, reason: string) => void;
 }
 
-export function selectionSource(options: SelectionSourceOptions): RunSource {
-  const { store, selection, keep } = options;
-  const total = keep === undefined ? store.count(selection) : countKept(options);
+export async function selectionSource(options: SelectionSourceOptions): Promise<RunSource> {
+  const { candidates, selection, keep } = options;
+  const total = keep === undefined ? await candidates.count(selection) : await countKept(options);
   return { total, label: options.label, domains: selectionDomains(options) };
 }
 
-function countKept(options: SelectionSourceOptions): number {
+async function countKept(options: SelectionSourceOptions): Promise<number> {
   let count = 0;
-  for (const page of pages(options, {})) count += page.filter(options.keep!).length;
+  for await (const page of pages(options, {})) count += page.filter(options.keep!).length;
   return count;
 }
 
-function* pages(options: SelectionSourceOptions, bounds: { from?: string; before?: string }): Generator<Candidate[]> {
+async function* pages(options: SelectionSourceOptions, bounds: { from?: string; before?: string }): AsyncGenerator<Candidate[]> {
   let cursor: Cursor | undefined;
   for (;;) {
-    const page = options.store.page(options.selection, cursor, PAGE, bounds);
+    const page = await options.candidates.page(options.selection, cursor, PAGE, bounds);
     if (page.length === 0) return;
     yield page;
     const last = page.at(-1)!;
@@ -58,7 +61,7 @@ async function* selectionDomains(options: SelectionSourceOptions): AsyncGenerato
   const pivot = random === undefined ? undefined : pivotFrom(random);
   const passes = pivot === undefined ? [{}] : [{ from: pivot }, { before: pivot }];
   for (const bounds of passes) {
-    for (const page of pages(options, bounds)) {
+    for await (const page of pages(options, bounds)) {
       const kept = options.keep === undefined ? page : page.filter(options.keep);
       if (random !== undefined) shuffle(kept, random);
       for (const candidate of kept) {
@@ -125,17 +128,21 @@ export async function* fileDomains(path: string): AsyncGenerator<{ domain: Domai
   }
 }
 
-/** A menu option's selection as a crawl source (also `fetch`: option 0 crawls what it found). */
-export function menuSource(mode: number, store: SqliteCrawlStore, warn: (text: string) => void): RunSource {
-  const label = `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`;
-  return selectionSource({
-    store,
+/** A menu option's selection as a crawl source, read from `candidates` (also `fetch`: option 0 crawls what it found). */
+export function menuSource(mode: number, candidates: CandidateReader, branches: readonly ReleaseBranch[], warn: (text: string) => void): Promise<RunSource> {
+  return selectionSource(menuSelection(mode, candidates, branches, warn));
+}
+
+/** What menu option `mode` reads, keeps and in which order: the one definition both stores use. */
+export function menuSelection(mode: number, candidates: CandidateReader, branches: readonly ReleaseBranch[], warn: (text: string) => void): SelectionSourceOptions {
+  return {
+    candidates,
     selection: selectionFor(mode),
-    label,
-    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, store.releaseBranches()) } : {}),
+    label: `mode ${mode} (${findCrawlMode(mode)?.label ?? "?"})`,
+    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, branches) } : {}),
     ...(mode === 3 ? { random: Math.random } : {}),
     onInvalid: (domain, reason) => warn(`skipped stored domain "${printable(domain)}": ${reason}`),
-  });
+  };
 }
 
 /**

@@ -17,6 +17,15 @@ import type { DomainState } from "./types.ts";
 export interface Leases {
   /** Leases up to `limit` due domains to `holder` for `seconds`; the state of each, as the decision needs it. */
   claim(holder: string, seconds: number, limit: number): Promise<DomainState[]>;
+  /**
+   * Leases those of `domains` no one else holds and no one crawled since `since` (ISO; a menu
+   * selection's page in a fleet: another node running the same selection may have crawled one and
+   * released it already), whatever their state otherwise: the selection chose them. Their states,
+   * in no particular order.
+   */
+  claimNamed(holder: string, seconds: number, domains: readonly string[], since: string): Promise<DomainState[]>;
+  /** The time by the store's clock (PostgreSQL's for a fleet: every node's leases and crawls are compared with it). */
+  clock(): Promise<string>;
   /** Gives back the leases `holder` still holds (claimed, never finished); how many. */
   release(holder: string): Promise<number>;
 }
@@ -24,6 +33,15 @@ export interface Leases {
 /** Due rows of raw_domains `r` at the time `now`: what the daemon crawls next, and the API counts as due. */
 export function dueCondition(now: string): string {
   return `r.alias_of IS NULL AND r.terminal_type IS NULL AND (r.next_crawl_at IS NULL OR r.next_crawl_at <= ${now})`;
+}
+
+/** Rows of raw_domains `r` no one but `holder` holds a live lease on at the time `now`. */
+function free(now: string, holder: string): string {
+  return `(r.claimed_until IS NULL OR r.claimed_until < ${now} OR r.claimed_by = ${holder})`;
+}
+
+function notCrawledSince(since: string): string {
+  return `(r.last_crawled_at IS NULL OR r.last_crawled_at < ${since})`;
 }
 
 /** The claimable rows of raw_domains `r` at the time `now`; `endsWith(a, b)` spells "a ends with b" in the dialect. */
@@ -48,6 +66,22 @@ export function postgresLeases(sql: postgres.Sql): Leases {
       );
       return rows.map(toState);
     },
+    async claimNamed(holder, seconds, domains, since) {
+      if (domains.length === 0) return [];
+      const rows = await sql.unsafe(
+        `UPDATE raw_domains SET claimed_by = $1, claimed_until = now() + make_interval(secs => $2)
+         WHERE domain IN (
+           SELECT domain FROM raw_domains r WHERE r.domain = ANY($3::text[]) AND ${free("now()", "$1")} AND ${notCrawledSince("$4::timestamptz")}
+           FOR UPDATE SKIP LOCKED)
+         RETURNING ${STATE_COLUMNS}`,
+        [holder, seconds, domains as string[], since] as never[],
+      );
+      return rows.map(toState);
+    },
+    async clock() {
+      const [row] = await sql`SELECT now() AS now`;
+      return (row!.now as Date).toISOString();
+    },
     async release(holder) {
       return (await sql`UPDATE raw_domains SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ${holder}`).count;
     },
@@ -68,6 +102,21 @@ export function sqliteLeases(db: Database.Database, now: () => Date = () => new 
         )
         .all({ holder, until, now: at.toISOString(), limit }) as Record<string, unknown>[];
       return rows.map(toState);
+    },
+    async claimNamed(holder, seconds, domains, since) {
+      const at = now();
+      const until = new Date(at.getTime() + seconds * 1000).toISOString();
+      const rows = db
+        .prepare(
+          `UPDATE raw_domains AS r SET claimed_by = @holder, claimed_until = @until
+           WHERE r.domain IN (SELECT value FROM json_each(@domains)) AND ${free("@now", "@holder")} AND ${notCrawledSince("@since")}
+           RETURNING ${STATE_COLUMNS}`,
+        )
+        .all({ holder, until, now: at.toISOString(), domains: JSON.stringify(domains), since }) as Record<string, unknown>[];
+      return rows.map(toState);
+    },
+    async clock() {
+      return now().toISOString();
     },
     async release(holder) {
       return db.prepare("UPDATE raw_domains SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?").run(holder).changes;

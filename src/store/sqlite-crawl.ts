@@ -1,7 +1,7 @@
 /**
- * The crawl's reads and writes on the SQLite store: which domains a mode
- * selects (in keyset pages, so no list is ever held whole), new domains in,
- * outcomes out in one transaction per batch, daily statistics.
+ * The crawl's reads and writes on the SQLite store: new domains in, outcomes
+ * out in one transaction per batch, daily statistics. (Which domains a mode
+ * selects is candidates.ts, the same for both dialects.)
  */
 import type Database from "better-sqlite3";
 import type { Effect, ErrorState } from "../core/decide.ts";
@@ -20,40 +20,6 @@ export class SqliteCrawlStore {
 
   constructor(db: Database.Database) {
     this.db = db;
-  }
-
-  count(selection: Selection): number {
-    return this.db.prepare(`SELECT count(*) FROM ${table(selection)} WHERE ${selection.where}`).pluck().get() as number;
-  }
-
-  /** Up to `limit` candidates after `cursor`, in the selection's order; from `pivot` on when given (random starts). */
-  page(selection: Selection, cursor: Cursor | undefined, limit: number, bounds: { from?: string; before?: string } = {}): Candidate[] {
-    const alias = selection.from === "raw" ? "r" : "m";
-    const version = selection.from === "raw" ? "NULL" : "m.software_version";
-    const conditions = [selection.where];
-    const params: (string | number)[] = [];
-    if (bounds.from !== undefined) {
-      conditions.push(`${alias}.domain >= ?`);
-      params.push(bounds.from);
-    }
-    if (bounds.before !== undefined) {
-      conditions.push(`${alias}.domain < ?`);
-      params.push(bounds.before);
-    }
-    if (cursor !== undefined) {
-      if (selection.order === "length") {
-        conditions.push(`(length(${alias}.domain), ${alias}.domain) > (?, ?)`);
-        params.push(cursor.length ?? 0, cursor.domain);
-      } else {
-        conditions.push(`${alias}.domain ${selection.order === "desc" ? "<" : ">"} ?`);
-        params.push(cursor.domain);
-      }
-    }
-    const order = selection.order === "length" ? `length(${alias}.domain), ${alias}.domain` : `${alias}.domain ${selection.order === "desc" ? "DESC" : "ASC"}`;
-    const rows = this.db
-      .prepare(`SELECT ${alias}.domain AS domain, length(${alias}.domain) AS length, ${version} AS softwareVersion FROM ${table(selection)} WHERE ${conditions.join(" AND ")} ORDER BY ${order} LIMIT ?`)
-      .all(...params, limit) as Candidate[];
-    return rows;
   }
 
   /** Adds domains not known yet; returns how many were new. One transaction; staged for PostgreSQL too in fleet mode. */
@@ -141,7 +107,4 @@ export class SqliteCrawlStore {
   }
 }
 
-function table(selection: Selection): string {
-  return selection.from === "raw" ? "raw_domains r" : "mastodon_domains m";
-}
 

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { crawlModes } from "../../src/crawl/modes.ts";
 import type { ProbeOutcome } from "../../src/crawl/probe.ts";
-import { selectionSource, versionFilter } from "../../src/crawl/sources.ts";
+import { menuSource } from "../../src/crawl/sources.ts";
+import { candidatesOn } from "../../src/store/candidates.ts";
 import { ERROR_CLASSES as MENU_CLASSES } from "../../src/core/outcome.ts";
 import { selectionFor } from "../../src/store/menu-sql.ts";
 import { TEXT_CAPS } from "../../src/store/sanitize.ts";
@@ -31,13 +32,7 @@ const published = (domain: string, version: string, mau: number) =>
   run("INSERT INTO mastodon_domains (domain, software_version, full_version, active_users_monthly, nodeinfo, timestamp) VALUES (?, ?, ?, ?, 'mastodon', '2026-11-20T00:00:00.000Z')", domain, version, version, mau);
 
 async function selected(mode: number): Promise<string[]> {
-  const source = selectionSource({
-    store: store.crawl,
-    selection: selectionFor(mode),
-    label: String(mode),
-    ...(mode === 50 || mode === 51 ? { keep: versionFilter(mode, store.crawl.releaseBranches()) } : {}),
-    ...(mode === 3 ? { random: Math.random } : {}),
-  });
+  const source = await menuSource(mode, candidatesOn(store.query), store.crawl.releaseBranches(), () => {});
   const names: string[] = [];
   for await (const d of source.domains) names.push(d.name);
   expect(source.total, `total of mode ${mode}`).toBe(names.length);
