@@ -8,7 +8,7 @@ export const crawlArgs = {
   new: { type: "boolean", description: "Crawl only new (never crawled) domains, like menu option 0" },
   target: { type: "string", valueHint: "a.example,b.example", description: "Crawl these domains (comma-separated)" },
   file: { type: "string", valueHint: "path", description: "Crawl the domains in this file, one per line (added to the database first)" },
-  mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()})` },
+  mode: { type: "string", valueHint: "N", description: `Run crawl menu option N without the menu (${crawlModeRanges()}); in a fleet it selects on PostgreSQL` },
   list: { type: "boolean", description: "With --new or --mode N: print the domains that selection holds, one per line, and crawl nothing" },
   db: { type: "string", valueHint: "domain", description: "Print everything stored about one domain and exit (no crawl)" },
 } as const;

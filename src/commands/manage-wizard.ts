@@ -1,12 +1,12 @@
 /**
- * The manage menu on a terminal (seed manage options, grouped): arrow keys to
- * choose, each flow asks with validation at the prompt (a domain that is not
+ * The manage menu on a terminal, numbered as the seed's manage options 1–15
+ * (ours follow from 16): arrow keys to choose, each flow asks with validation at the prompt (a domain that is not
  * a domain, a date that is not a date, a version that is not a pre-release is
  * refused there, with why), confirms before a change that is hard to undo,
  * and Esc or Ctrl-C at any prompt goes back to the menu having changed
  * nothing. Every action is the same function its subcommand calls.
  */
-import { cancel, confirm, intro, isCancel, log, outro, select, text } from "@clack/prompts";
+import { autocomplete, cancel, confirm, intro, isCancel, log, outro, select, text } from "@clack/prompts";
 import semver from "semver";
 import type { Runtime } from "../cli.ts";
 import { isIsoDate } from "../dates.ts";
@@ -72,6 +72,7 @@ const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 
 
 function actions(runtime: Runtime): Action[] {
   const config = runtime.config();
+  // In the seed's order: its options 1–15 keep their numbers; ours follow from 16.
   return [
     {
       value: "dni-import",
@@ -145,8 +146,14 @@ function actions(runtime: Runtime): Action[] {
         const version = await io.text("Pre-release nightly builds now report", isPrerelease, { placeholder: "4.6.0-alpha.5" });
         const start = await io.text("First build date", isDate, { initialValue: tomorrow() });
         const end = await io.text("Last build date", isDate, { initialValue: OPEN_END });
-        if (!(await io.confirm(`Add ${version} from ${start} to ${end}, ending the open range on the day before?`))) return;
-        const result = await addNightly(store, { version, start, end });
+        // The seed asks whether the range running on the start date should end the day before it.
+        const previous = await io.select("The range running on that date", [
+          { value: "end", label: "ends the day before", hint: "the new builds replace it" },
+          { value: "keep", label: "keeps its end date" },
+        ]);
+        const closePrevious = previous === "end";
+        if (!(await io.confirm(`Add ${version} from ${start} to ${end}, ${closePrevious ? "ending the open range on the day before" : "keeping the open range's end"}?`))) return;
+        const result = await addNightly(store, { version, start, end, closePrevious });
         io.success(`Added ${version}${result.closed.length > 0 ? `; ended ${result.closed.join(", ")}` : ""}`);
       },
     },
@@ -163,14 +170,6 @@ function actions(runtime: Runtime): Action[] {
       },
     },
     {
-      value: "versions-show",
-      label: "Show current version information",
-      group: "Versions",
-      async run(store, io) {
-        io.info(await versionInfo(store.query, new Date().toISOString().slice(0, 10)));
-      },
-    },
-    {
       value: "versions-update",
       label: "Update latest versions from GitHub",
       group: "Versions",
@@ -178,6 +177,14 @@ function actions(runtime: Runtime): Action[] {
         const result = await withHttpClient(config, async (http) => updateLatestFromGithub(store, await githubFor(config, http)));
         io.success(result.changes.length === 0 ? `Every branch is up to date (${result.via})` : result.changes.map((c) => `${c.branch}: ${c.from} → ${c.to}`).join("\n"));
         for (const note of result.notes) io.info(note);
+      },
+    },
+    {
+      value: "versions-show",
+      label: "Show current version information",
+      group: "Versions",
+      async run(store, io) {
+        io.info(await versionInfo(store.query, new Date().toISOString().slice(0, 10)));
       },
     },
     {
@@ -222,15 +229,6 @@ function actions(runtime: Runtime): Action[] {
       },
     },
     {
-      value: "advisories",
-      label: "Refresh security advisories from GitHub",
-      group: "Versions",
-      async run(store, io) {
-        const result = await withHttpClient(config, async (http) => importAdvisories(store, await githubFor(config, http), new Date()));
-        io.success(`${result.imported} advisories read${result.needsReview.length > 0 ? `; unsure: ${result.needsReview.join(", ")}` : ""}`);
-      },
-    },
-    {
       value: "tld-update",
       label: "Update the TLD list",
       group: "TLD",
@@ -247,6 +245,15 @@ function actions(runtime: Runtime): Action[] {
         const domain = await io.text("Domain", isDomain);
         const parsed = parseDomain(domain);
         if (parsed.ok) io.info(renderDomainReport(await store.describeDomain(parsed.value), describeStorage(config)));
+      },
+    },
+    {
+      value: "advisories",
+      label: "Refresh security advisories from GitHub",
+      group: "Versions",
+      async run(store, io) {
+        const result = await withHttpClient(config, async (http) => importAdvisories(store, await githubFor(config, http), new Date()));
+        io.success(`${result.imported} advisories read${result.needsReview.length > 0 ? `; unsure: ${result.needsReview.join(", ")}` : ""}`);
       },
     },
     {
@@ -299,8 +306,17 @@ function actions(runtime: Runtime): Action[] {
         await flagDay(store, date, false);
         io.success(`${date} counts again`);
       },
-    },
+    }
   ];
+}
+
+/** A number picks the options it begins (typing 1 shows 1 and 10–19, 12 shows 12); words search the labels. */
+export function menuFilter(search: string, option: { label?: string }): boolean {
+  const typed = search.trim().toLowerCase();
+  const label = (option.label ?? "").trim().toLowerCase();
+  if (typed === "") return true;
+  if (/^\d+$/.test(typed)) return label.startsWith(typed);
+  return label.includes(typed);
 }
 
 export async function manageWizard(runtime: Runtime): Promise<void> {
@@ -311,9 +327,12 @@ export async function manageWizard(runtime: Runtime): Promise<void> {
   try {
     intro(`vmcrawl manage: ${describeStorage(config)}`, { output: io.streams.output });
     for (;;) {
-      const choice = await select({
+      // Arrow keys, or type an option's number (or words of its label) and Enter.
+      const choice = await autocomplete({
         message: "What would you like to do?",
-        options: [...all.map((a) => ({ value: a.value, label: a.label, hint: a.group })), { value: "quit", label: "Quit" }],
+        options: [...all.map((a, i) => ({ value: a.value, label: `${String(i + 1).padStart(2)}. ${a.label}`, hint: a.group })), { value: "quit", label: " 0. Quit" }],
+        filter: menuFilter,
+        placeholder: "a number, or words to search",
         maxItems: 14,
         ...io.streams,
       });

@@ -69,7 +69,7 @@ const type = (session: string, text: string) => tmux(["send-keys", "-t", session
 /** Moves the menu's highlight down to `label` and picks it. */
 async function choose(session: string, label: string): Promise<void> {
   // ◆ marks the prompt waiting for an answer (◇ the answered ones).
-  await waitFor(session, (t) => /◆ .*\n(│ .*\n)*│ {2}●/.test(t), "a menu waiting for a choice");
+  await waitFor(session, (t) => /◆ .*\n(│.*\n)*│ {2}●/.test(t), "a menu waiting for a choice");
   for (let i = 0; i < 40; i++) {
     const active = screen(session).split("\n").find((l) => l.includes("●"));
     if (active?.includes(label)) {
@@ -167,6 +167,8 @@ describe.skipIf(!terminalTestsRun())("vmcrawl manage on a terminal", () => {
     keys(s, "Enter");
     await waitFor(s, (t) => t.includes("Last build date"), "the end prompt");
     keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("The range running on that date"), "the previous range's choice");
+    keys(s, "Enter");
     await waitFor(s, (t) => t.includes("ending the open range on the day before?"), "the question");
     keys(s, "y");
     await waitFor(s, (t) => t.includes("Added 4.6.0-alpha.5; ended 4.6.0-alpha.3"), "the result");
@@ -246,6 +248,40 @@ describe.skipIf(!terminalTestsRun())("vmcrawl manage on a terminal", () => {
     expect(read(db, "SELECT paused FROM crawler_control")).toEqual([{ paused: 0 }]);
     expect(read<{ tld: string }>(db, "SELECT tld FROM tld_cache ORDER BY tld").map((r) => r.tld)).toEqual(["com", "example"]);
   }, 90_000);
+
+  it("takes an option by its seed number, typed, and can keep the previous nightly range's end", async () => {
+    const { home, db } = freshHome();
+    const s = startManage(home);
+    await waitFor(s, (t) => /◆ .*\n(│.*\n)*│ {2}●/.test(t), "the menu");
+    // 3 is the seed's "Count DNI domains": typing it leaves that option alone in the list.
+    type(s, "3");
+    await waitFor(s, (t) => /│ {2}● {2}3\. Count the DNI entries/.test(t), "option 3 alone");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("entries: 0 hard, 0 soft"), "the count");
+    await waitFor(s, (t) => /◆ {2}What would you like to do\?/.test(t), "the menu again");
+    type(s, "7");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("Pre-release nightly builds now report"), "option 7, add a nightly version");
+    type(s, "4.6.0-alpha.6");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.trimEnd().split("\n").slice(-6).join("\n").includes("First build date"), "the start prompt");
+    for (let i = 0; i < 10; i++) keys(s, "BSpace");
+    type(s, "2026-03-01");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("Last build date"), "the end prompt");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("The range running on that date"), "the previous range's choice");
+    keys(s, "Down");
+    keys(s, "Enter");
+    await waitFor(s, (t) => t.includes("keeping the open range's end?"), "the question");
+    keys(s, "y");
+    await waitFor(s, (t) => t.includes("Added 4.6.0-alpha.6"), "the result");
+    expect(await quit(s)).toContain("EXIT=0");
+    expect(read(db, "SELECT version, end_date FROM nightly_versions WHERE version IN ('4.6.0-alpha.3', '4.6.0-alpha.6') ORDER BY version")).toEqual([
+      { version: "4.6.0-alpha.3", end_date: "2099-12-31" },
+      { version: "4.6.0-alpha.6", end_date: "2099-12-31" },
+    ]);
+  }, 60_000);
 
   it("lists and counts DNI entries, lists nightly ranges and changes an end, reorders, updates from GitHub, reads advisories, searches", async () => {
     const { home, db } = freshHome();
