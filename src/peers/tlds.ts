@@ -9,6 +9,7 @@
  */
 import { parse as parseHostname } from "tldts";
 import tldtsPackage from "tldts/package.json" with { type: "json" };
+import { VmcrawlError } from "../errors.ts";
 import { replaceTlds } from "../store/tlds.ts";
 import type { Store } from "../store/types.ts";
 import type { HttpClient } from "../net/http.ts";
@@ -95,21 +96,15 @@ export async function loadTlds(cache: TldCache, http: Pick<HttpClient, "fetch">,
   };
 }
 
-export class TldUnavailable extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TldUnavailable";
-  }
-}
 
 /**
  * manage's "update TLD cache": the list read now and stored in the system of record (PostgreSQL
- * in a fleet), whatever the age of the stored copy. Throws TldUnavailable, changing nothing, when
- * it cannot be read.
+ * in a fleet), whatever the age of the stored copy. When it cannot be read, says why (exit 1) and
+ * changes nothing.
  */
 export async function refreshTldCache(store: Pick<Store, "transaction">, http: Pick<HttpClient, "fetch">, url: string, now: Date): Promise<number> {
   const tlds = await download(http, url, undefined);
-  if (typeof tlds === "string") throw new TldUnavailable(`the TLD list at ${url} could not be read (${tlds}); the stored copy stays`);
+  if (typeof tlds === "string") throw new VmcrawlError("SOURCE", `the TLD list at ${url} could not be read (${tlds}); the stored copy stays`);
   await store.transaction((query) => replaceTlds(query, tlds, now.toISOString()));
   return tlds.length;
 }

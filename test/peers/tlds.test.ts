@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { HttpClient } from "../../src/net/http.ts";
 import { createHttpClient } from "../../src/net/index.ts";
-import { CARRIED_TLDS, loadTlds, parseTldList, TLD_MAX_AGE_MS } from "../../src/peers/tlds.ts";
+import { CARRIED_TLDS, loadTlds, parseTldList, refreshTldCache, TLD_MAX_AGE_MS } from "../../src/peers/tlds.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
 
@@ -96,6 +96,21 @@ describe("loadTlds", () => {
     expect(list.warning).toMatch(/^the TLD list at https:\/\/tlds\.fedisim\.test\/missing\.txt could not be read \(HTTP 404\) and no copy is stored; admitting peers by the TLDs this binary carries \(tldts \d+\.\d+\.\d+/);
     // Nothing is stored: the next run tries the source again.
     expect(store.peers.tldCache().read()).toBeUndefined();
+    await store.close();
+  });
+
+  it("manage tld update: stores the list read now, or says why not (exit 1) and keeps the stored copy", async () => {
+    const store = await freshStore();
+    store.peers.tldCache().replace(["com"], "2026-01-01T00:00:00.000Z");
+    const now = new Date("2026-11-23T12:00:00.000Z");
+    await expect(refreshTldCache(store, http, url("missing.txt"), now)).rejects.toMatchObject({
+      code: "SOURCE",
+      exitCode: 1,
+      message: "the TLD list at https://tlds.fedisim.test/missing.txt could not be read (HTTP 404); the stored copy stays",
+    });
+    expect(store.peers.tldCache().read()).toEqual({ tlds: ["com"], updatedAt: "2026-01-01T00:00:00.000Z" });
+    expect(await refreshTldCache(store, http, url("good.txt"), now)).toBe(4);
+    expect(store.peers.tldCache().read()?.updatedAt).toBe(now.toISOString());
     await store.close();
   });
 
