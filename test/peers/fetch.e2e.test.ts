@@ -154,6 +154,25 @@ describe("vmcrawl fetch --no-crawl", () => {
   }, 60_000);
 });
 
+describe("vmcrawl fetch offline", () => {
+  it("admits peers by the TLDs the binary carries when no list can be read and none is stored, and says so", async () => {
+    const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+    const env = crawlerEnv(sim, dir, home, { VMCRAWL_TLD_URL: "https://tlds.fedisim.test/gone.txt" });
+    const run = await runBinary(["fetch", "--target", seed.name, "--no-crawl"], { env, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/the TLD list at https:\/\/tlds\.fedisim\.test\/gone\.txt could not be read \(HTTP 404\) and no copy is stored; admitting peers by the TLDs this binary carries \(tldts \d+\.\d+\.\d+, in the build of \d{4}-\d{2}-\d{2}\)/);
+    expect(Number(/ (\d+) new domains?, /.exec(run.stderr)?.[1])).toBeGreaterThan(10);
+    const db = new Database(join(home, ".local/share/vmcrawl/vmcrawl.db"), { readonly: true });
+    try {
+      // A made-up TLD is still refused; nothing is stored as if it were IANA's list.
+      expect(db.prepare("SELECT count(*) FROM raw_domains WHERE domain LIKE '%.notatld'").pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM tld_cache").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
+});
+
 const server = inject("postgres");
 
 describe.skipIf(server === null)("vmcrawl fetch in fleet mode", () => {
