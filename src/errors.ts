@@ -13,8 +13,6 @@ export const ExitCode = {
   failure: 1,
   /** Bad command line or bad configuration: nothing was done. */
   usage: 2,
-  /** The command exists in the surface but is not built yet. */
-  unavailable: 3,
   /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
 } as const;
@@ -23,7 +21,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export type ErrorCode =
   | "CONFIG"
   | "USAGE"
-  | "NOT_AVAILABLE"
   | "MIGRATION"
   | "STORE"
   | "NATIVE_ADDON"
@@ -62,17 +59,6 @@ export class UsageError extends VmcrawlError {
 
   constructor(message: string) {
     super("USAGE", message, { exitCode: ExitCode.usage });
-  }
-}
-
-/** A command that later work fills in. Says so plainly instead of pretending. */
-export class NotAvailableError extends VmcrawlError {
-  override name = "NotAvailableError";
-
-  constructor(what: string, hint?: string) {
-    super("NOT_AVAILABLE", `${what} is not available in this build of vmcrawl yet${hint === undefined ? "" : `; ${hint}`}.`, {
-      exitCode: ExitCode.unavailable,
-    });
   }
 }
 

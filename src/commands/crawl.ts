@@ -15,6 +15,7 @@ import { recordFleetStatistics } from "../stats/postgres.ts";
 import { recordStatistics } from "../stats/sqlite.ts";
 import { finishFleetRun, withFleetState, withLeases } from "../crawl/fleet.ts";
 import { candidatesOn } from "../store/candidates.ts";
+import { describe } from "../store/sync.ts";
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import { println, runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
@@ -35,16 +36,26 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
       throw new VmcrawlError("STORE", `a menu selection in fleet mode reads PostgreSQL at ${fleet.pg.location}, which is not reachable; --target and --file crawl into the staging file meanwhile`);
     }
     const candidates = candidatesOn(fleet?.pg.query ?? store.query);
-    const menu = (mode: number) => menuSource(mode, candidates, store.crawl.releaseBranches(), warn);
+    const menu = (mode: number) =>
+      menuSource(mode, candidates, store.crawl.releaseBranches(), warn).catch((err: unknown) => {
+        if (fleet === undefined || err instanceof VmcrawlError) throw err;
+        throw new VmcrawlError("STORE", `a menu selection in fleet mode reads PostgreSQL at ${fleet.pg.location}: ${describe(err)}`, { cause: err });
+      });
     if (request.kind === "list") {
       for await (const domain of (await menu(request.mode.mode)).domains) println(runtime, domain.name);
       return;
+    }
+    if (fleet !== undefined && selectsFromMenu(request)) {
+      // The selection reads PostgreSQL: it must already know what this node crawled and staged (an interrupted run's results).
+      await fleet.syncer.pushAll().catch((err: unknown) => {
+        throw new VmcrawlError("STORE", `a menu selection in fleet mode reads PostgreSQL at ${fleet.pg.location}, and this node's staged results could not be pushed there first: ${describe(err)}`, { cause: err });
+      });
     }
     let source = await sourceFor(request, runtime, store.crawl, fleet !== undefined, menu);
     if (source === undefined) return; // the menu was cancelled
     if (fleet !== undefined) {
       // A selection over the fleet claims as it goes; named domains take PostgreSQL's state.
-      source = selectsFromMenu(request) ? withLeases(source, fleet, store, config.fleet.leaseSeconds) : withFleetState(source, fleet, store);
+      source = selectsFromMenu(request) ? withLeases(source, fleet, store, config.fleet.leaseSeconds, warn) : withFleetState(source, fleet, store);
       fleet.syncer.start();
     }
     const finish = { log: warn, maintenance: maintenanceOf(config), releaseLeases: selectsFromMenu(request) };

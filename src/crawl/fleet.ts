@@ -8,7 +8,7 @@
 import type { Config } from "../config.ts";
 import type { DomainName } from "../net/domain.ts";
 import { postgresLeases } from "../store/leases.ts";
-import { referenceData, statesOf } from "../store/postgres-fleet.ts";
+import { type DomainState, referenceData, statesOf } from "../store/postgres-fleet.ts";
 import { describeMaintained, maintainFleet, type MaintenanceSettings } from "../stats/maintenance.ts";
 import { connectPostgres } from "../store/index.ts";
 import type { PostgresStore } from "../store/postgres.ts";
@@ -85,25 +85,35 @@ export function withFleetState(source: RunSource, fleet: FleetNode, staging: Sql
  * since this run began, is skipped. The claimed domains' states are copied into the staging file first. Leases left at the
  * end (an interrupted run) are given back by finishFleetRun.
  */
-export function withLeases(source: RunSource, fleet: FleetNode, staging: SqliteStore, leaseSeconds: number, page = 200): RunSource {
+export function withLeases(source: RunSource, fleet: FleetNode, staging: SqliteStore, leaseSeconds: number, log: (line: string) => void, page = 200): RunSource {
   const leases = postgresLeases(fleet.pg.sql);
   return {
     ...source,
     domains: (async function* () {
-      // By PostgreSQL's clock, which every node's crawls are stamped against.
-      const since = await leases.clock();
+      // Taken at the first claim, by PostgreSQL's clock, which every node's crawls are stamped against.
+      let since: string | undefined;
       let batch: DomainName[] = [];
       const flush = async function* () {
-        const states = await leases.claimNamed(fleet.identity, leaseSeconds, batch.map((d) => d.name), since);
+        let states: DomainState[];
+        try {
+          since ??= await leases.clock();
+          states = await leases.claimNamed(fleet.identity, leaseSeconds, batch.map((d) => d.name), since);
+        } catch (err) {
+          // Claiming needs PostgreSQL: without it the selection ends here; what was crawled stays staged.
+          log(`the selection stops: PostgreSQL cannot hand out more domains (${describe(err)}); the results so far are staged`);
+          batch = [];
+          return false;
+        }
         staging.staging.adoptStates(states);
         staging.crawl.insertDomains(states.map((s) => s.domain));
         const claimed = new Set(states.map((s) => s.domain));
         yield* batch.filter((d) => claimed.has(d.name));
         batch = [];
+        return true;
       };
       for await (const domain of source.domains) {
         batch.push(domain);
-        if (batch.length >= page) yield* flush();
+        if (batch.length >= page && !(yield* flush())) return;
       }
       if (batch.length > 0) yield* flush();
     })(),

@@ -10,12 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { PostgresStore } from "../../src/store/postgres.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { fleetVariables, freshDatabase } from "../support/postgres.ts";
-import { crawlerEnv, requireBinary, runBinary } from "./e2e.ts";
+import { binaryStore, requireBinary, runBinary, STORE_KINDS } from "./e2e.ts";
 
 const server = inject("postgres");
 let sim: Fedisim;
@@ -33,23 +29,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const dialects: [string, () => Promise<{ env: Record<string, string>; store: () => Store }>][] = [
-  [
-    "sqlite",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      return { env: crawlerEnv(sim, dir, home, { VMCRAWL_FILTER_CACHE_SECONDS: "1" }), store: () => new SqliteStore(join(home, ".local/share/vmcrawl/vmcrawl.db"), { cacheDir: join(home, "cache") }) };
-    },
-  ],
-  [
-    "postgres",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      const pg = await freshDatabase(server!, "follows");
-      return { env: crawlerEnv(sim, dir, home, { ...fleetVariables(pg, "follows-node"), VMCRAWL_FILTER_CACHE_SECONDS: "1" }), store: () => new PostgresStore(pg) };
-    },
-  ],
-];
 
 /** Polls `check` until it holds or `ms` pass. */
 async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -61,9 +40,9 @@ async function until(check: () => Promise<boolean>, ms: number, what: string): P
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe.each(dialects)("a running daemon after manage versions promote (%s)", (name, make) => {
+describe.each(STORE_KINDS)("a running daemon after manage versions promote (%s)", (name) => {
   it.skipIf(name === "postgres" && server === null)("judges the next outcomes against the new main branch", { timeout: 150_000 }, async () => {
-    const { env, store: open } = await make();
+    const { env, store: open } = await binaryStore(name, { server, sim, dir, node: "follows" }, { VMCRAWL_FILTER_CACHE_SECONDS: "1" });
     const onMain = sim.scenario.listed.filter((d) => d.software?.version === "4.6.3").map((d) => d.name);
     expect(onMain.length, "the scenario has a server on 4.6.3").toBeGreaterThan(0);
     const first = await runBinary(["--file", join(dir, "domains.txt")], { env, cwd: dir });

@@ -4,12 +4,16 @@
  * middle of a crawl (kill the database, cut the tunnel, kill the crawler).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { HOSTILE_FAMILIES } from "../fedisim/families.ts";
 import type { DomainSpec, Fedisim } from "../fedisim/index.ts";
+import { PostgresStore } from "../../src/store/postgres.ts";
 import { TEXT_CAPS } from "../../src/store/sanitize.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { fleetVariables, freshDatabase, type PostgresServer } from "../support/postgres.ts";
 import { compareStoredWithTruth } from "./truth.ts";
 
 export const binary = join(import.meta.dirname, "..", "..", "dist", "vmcrawl");
@@ -139,4 +143,30 @@ export function writeOrdinaryList(sim: Fedisim, dir: string): DomainSpec[] {
   const ordinary = sim.scenario.listed.filter((s) => !hostile.has(s.family));
   writeFileSync(join(dir, "ordinary.txt"), `${ordinary.map((s) => s.name).join("\n")}\n`);
   return ordinary;
+}
+
+/** A store to run the binary against: the environment that points it there, and a way to open the same store from the test. */
+export interface BinaryStore {
+  readonly env: Record<string, string>;
+  readonly store: () => SqliteStore | PostgresStore;
+}
+
+export const STORE_KINDS = ["sqlite", "postgres"] as const;
+
+/**
+ * A fresh store of either kind: embedded SQLite in a new home, or a fleet node (`node`) on a new
+ * PostgreSQL database (the caller skips that one when `server` is null).
+ */
+export async function binaryStore(
+  kind: (typeof STORE_KINDS)[number],
+  where: { readonly server: PostgresServer | null; readonly sim: Fedisim; readonly dir: string; readonly node: string },
+  extra: Record<string, string> = {},
+): Promise<BinaryStore> {
+  const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
+  if (kind === "sqlite") {
+    const path = join(home, ".local/share/vmcrawl/vmcrawl.db");
+    return { env: crawlerEnv(where.sim, where.dir, home, extra), store: () => new SqliteStore(path, { cacheDir: join(home, "cache") }) };
+  }
+  const pg = await freshDatabase(where.server!, where.node);
+  return { env: crawlerEnv(where.sim, where.dir, home, { ...fleetVariables(pg, where.node), ...extra }), store: () => new PostgresStore(pg) };
 }

@@ -8,11 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { PostgresStore } from "../../src/store/postgres.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
-import { crawlerEnv, requireBinary, runBinary } from "../crawl/e2e.ts";
-import { fleetVariables, freshDatabase } from "../support/postgres.ts";
+import { binaryStore, requireBinary, runBinary, STORE_KINDS } from "../crawl/e2e.ts";
 
 const server = inject("postgres");
 let sim: Fedisim;
@@ -31,27 +27,10 @@ afterAll(async () => {
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 
-const dialects: [string, () => Promise<{ env: Record<string, string>; store: () => Store }>][] = [
-  [
-    "sqlite",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      return { env: crawlerEnv(sim, dir, home), store: () => new SqliteStore(join(home, ".local/share/vmcrawl/vmcrawl.db"), { cacheDir: join(home, "cache") }) };
-    },
-  ],
-  [
-    "postgres",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      const pg = await freshDatabase(server!, "maintenance");
-      return { env: crawlerEnv(sim, dir, home, fleetVariables(pg, "maintenance-node")), store: () => new PostgresStore(pg) };
-    },
-  ],
-];
 
-describe.each(dialects)("a one-shot crawl's maintenance (%s)", (name, make) => {
+describe.each(STORE_KINDS)("a one-shot crawl's maintenance (%s)", (name) => {
   it.skipIf(name === "postgres" && server === null)("records today's statistics and prunes what retention says, keeping the rest", async () => {
-    const { env, store: open } = await make();
+    const { env, store: open } = await binaryStore(name, { server, sim, dir, node: "maintenance" });
     const store = open();
     try {
       await store.migrate();

@@ -8,11 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Fedisim, generateScenario, startFedisim } from "../fedisim/index.ts";
-import { PostgresStore } from "../../src/store/postgres.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
-import type { Store } from "../../src/store/types.ts";
-import { crawlerEnv, requireBinary, runBinary } from "../crawl/e2e.ts";
-import { fleetVariables, freshDatabase } from "../support/postgres.ts";
+import { binaryStore, requireBinary, runBinary, STORE_KINDS } from "../crawl/e2e.ts";
 
 const server = inject("postgres");
 let sim: Fedisim;
@@ -32,27 +28,10 @@ afterAll(async () => {
 const LONG_AGO = "2026-01-01T00:00:00.000Z";
 const FAR_AHEAD = "2099-01-01T00:00:00.000Z";
 
-const dialects: [string, () => Promise<{ env: Record<string, string>; store: () => Store }>][] = [
-  [
-    "sqlite",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      return { env: crawlerEnv(sim, dir, home), store: () => new SqliteStore(join(home, ".local/share/vmcrawl/vmcrawl.db"), { cacheDir: join(home, "cache") }) };
-    },
-  ],
-  [
-    "postgres",
-    async () => {
-      const home = mkdtempSync(join(tmpdir(), "vmcrawl-home-"));
-      const pg = await freshDatabase(server!, "requeue");
-      return { env: crawlerEnv(sim, dir, home, fleetVariables(pg, "requeue-node")), store: () => new PostgresStore(pg) };
-    },
-  ],
-];
 
-describe.each(dialects)("manage requeue, then daemon --drain (%s)", (name, make) => {
+describe.each(STORE_KINDS)("manage requeue, then daemon --drain (%s)", (name) => {
   it.skipIf(name === "postgres" && server === null)("crawls exactly the requeued domains, terminal ones included", async () => {
-    const { env, store: open } = await make();
+    const { env, store: open } = await binaryStore(name, { server, sim, dir, node: "requeue" });
     const names = sim.scenario.listed.slice(0, 4).map((d) => d.name);
     const store = open();
     try {

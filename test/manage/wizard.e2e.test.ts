@@ -82,6 +82,16 @@ async function choose(session: string, label: string): Promise<void> {
   throw new Error(`"${label}" never came up in the menu:\n${screen(session)}`);
 }
 
+/** From the start-date prompt of "Add a nightly version": types `start`, takes the open end, and waits for the question about the running range. */
+async function nightlyDatesFrom(session: string, start: string): Promise<void> {
+  for (let i = 0; i < 10; i++) keys(session, "BSpace");
+  type(session, start);
+  keys(session, "Enter");
+  await waitFor(session, (t) => t.includes("Last build date"), "the end prompt");
+  keys(session, "Enter");
+  await waitFor(session, (t) => t.includes("The range running on that date"), "the previous range's choice");
+}
+
 async function quit(session: string): Promise<string> {
   await waitFor(session, (t) => /◆ {2}What would you like to do\?/.test(t), "the menu again");
   keys(session, "Escape");
@@ -162,12 +172,7 @@ describe.skipIf(!terminalTestsRun())("vmcrawl manage on a terminal", () => {
     type(s, "2026-02-30");
     keys(s, "Enter");
     await waitFor(s, (t) => t.includes("not a date: expected YYYY-MM-DD"), "the date refused");
-    for (let i = 0; i < 10; i++) keys(s, "BSpace");
-    type(s, "2026-03-01");
-    keys(s, "Enter");
-    await waitFor(s, (t) => t.includes("Last build date"), "the end prompt");
-    keys(s, "Enter");
-    await waitFor(s, (t) => t.includes("The range running on that date"), "the previous range's choice");
+    await nightlyDatesFrom(s, "2026-03-01");
     keys(s, "Enter");
     await waitFor(s, (t) => t.includes("ending the open range on the day before?"), "the question");
     keys(s, "y");
@@ -265,12 +270,7 @@ describe.skipIf(!terminalTestsRun())("vmcrawl manage on a terminal", () => {
     type(s, "4.6.0-alpha.6");
     keys(s, "Enter");
     await waitFor(s, (t) => t.trimEnd().split("\n").slice(-6).join("\n").includes("First build date"), "the start prompt");
-    for (let i = 0; i < 10; i++) keys(s, "BSpace");
-    type(s, "2026-03-01");
-    keys(s, "Enter");
-    await waitFor(s, (t) => t.includes("Last build date"), "the end prompt");
-    keys(s, "Enter");
-    await waitFor(s, (t) => t.includes("The range running on that date"), "the previous range's choice");
+    await nightlyDatesFrom(s, "2026-03-01");
     keys(s, "Down");
     keys(s, "Enter");
     await waitFor(s, (t) => t.includes("keeping the open range's end?"), "the question");
