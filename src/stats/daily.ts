@@ -5,7 +5,7 @@
  * major.minor; patched means at least the branch's latest (placeVersion).
  * Versions on branches older than every tracked one count as EOL.
  */
-import { type BranchRole, placeVersion, type ReleaseBranch } from "../versions/patch.ts";
+import { type BranchRole, branchOf, placeVersion, type ReleaseBranch } from "../versions/patch.ts";
 
 /** A published server counts while it answered within this many days (seed public page "Retention"). */
 export const COUNTED_DAYS = 3;
@@ -56,7 +56,24 @@ export interface DailyStatistics {
   deprecated_patched_mau: number;
 }
 
+/** One cleaned version's servers and their monthly active users on a day (patch velocity's input). */
+export interface VersionCount {
+  readonly version: string;
+  /** major.minor, or null for what is not a version. */
+  readonly branch: string | null;
+  readonly instances: number;
+  readonly mau: number;
+}
+
 export function computeStatistics(rows: Iterable<{ software_version: string | null; active_users_monthly: number | null }>, branches: readonly ReleaseBranch[]): DailyStatistics {
+  return computeDay(rows, branches).counters;
+}
+
+/** The day's counters and its per-version counts, in one pass over the counted servers. */
+export function computeDay(
+  rows: Iterable<{ software_version: string | null; active_users_monthly: number | null }>,
+  branches: readonly ReleaseBranch[],
+): { counters: DailyStatistics; versions: VersionCount[] } {
   const s: DailyStatistics = {
     instances: 0,
     patched_instances: 0,
@@ -82,14 +99,19 @@ export function computeStatistics(rows: Iterable<{ software_version: string | nu
     previous_patched_mau: 0,
     deprecated_patched_mau: 0,
   };
-  const versions = new Set<string>();
+  const versions = new Map<string, { instances: number; mau: number }>();
   const placements = new Map<string, ReturnType<typeof placeVersion>>();
   for (const row of rows) {
     const mau = row.active_users_monthly ?? 0;
     s.instances += 1;
     s.mau += mau;
     if (row.software_version === null) continue;
-    versions.add(row.software_version);
+    const counted = versions.get(row.software_version);
+    if (counted === undefined) versions.set(row.software_version, { instances: 1, mau });
+    else {
+      counted.instances += 1;
+      counted.mau += mau;
+    }
     let placement = placements.get(row.software_version);
     if (placement === undefined) placements.set(row.software_version, (placement = placeVersion(row.software_version, branches)));
     const role: BranchRole | undefined = placement.role;
@@ -104,5 +126,6 @@ export function computeStatistics(rows: Iterable<{ software_version: string | nu
     }
   }
   s.unique_versions = versions.size;
-  return s;
+  const perVersion = [...versions].map(([version, c]) => ({ version, branch: branchOf(version), instances: c.instances, mau: c.mau }));
+  return { counters: s, versions: perVersion };
 }

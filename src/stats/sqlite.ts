@@ -1,12 +1,12 @@
-/** The day's statistics in the SQLite file, computed from its published servers, with the publish guard. */
+/** The day's statistics (and per-version counts) in the SQLite file, computed from its published servers, with the publish guard. */
 import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
-import { computeStatistics, countedSince } from "./daily.ts";
+import { computeDay, countedSince } from "./daily.ts";
 import { type GuardVerdict, guardDay, type RecordedDay } from "./guard.ts";
 
 export function recordSqliteStatistics(store: SqliteCrawlStore, now: Date, maxDropPercent: number): GuardVerdict {
   const since = countedSince(now).toISOString();
-  const counters = computeStatistics(store.published(since), store.releaseBranches());
-  return store.recordStatistics(now.toISOString().slice(0, 10), now.toISOString(), counters, (previous) => guardDay(counters, previous, maxDropPercent / 100));
+  const { counters, versions } = computeDay(store.published(since), store.releaseBranches());
+  return store.recordStatistics(now.toISOString().slice(0, 10), now.toISOString(), counters, (previous) => guardDay(counters, previous, maxDropPercent / 100), versions);
 }
 
 /** Today's statistics in the SQLite file: which day, and whether the publish guard found it suspect. */

@@ -14,6 +14,7 @@
  */
 import semver from "semver";
 import { affects } from "../versions/advisories.ts";
+import { branchOf } from "../versions/patch.ts";
 
 /** Servers and monthly users on one cleaned version on one recorded day. */
 export interface VersionDay {
@@ -67,12 +68,6 @@ function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 }
 
-/** "4.5" for 4.5.3 (and its pre-releases); undefined for what is not a version. */
-export function branchOf(version: string): string | undefined {
-  const parsed = semver.parse(version);
-  return parsed === null ? undefined : `${parsed.major}.${parsed.minor}`;
-}
-
 /** The recorded days, oldest first, each with its counts. */
 function byDate(days: readonly VersionDay[]): [string, VersionDay[]][] {
   const dates = new Map<string, VersionDay[]>();
@@ -88,7 +83,7 @@ const share = (part: number, whole: number) => (whole > 0 ? part / whole : undef
 
 export function adoptionCurve(release: Release, days: readonly VersionDay[]): Adoption {
   const branch = branchOf(release.version);
-  if (branch === undefined) throw new RangeError(`"${release.version}" is not a version`);
+  if (branch === null) throw new RangeError(`"${release.version}" is not a version`);
   const recorded = byDate(days);
   const firstRecorded = recorded[0]?.[0];
   const points: AdoptionPoint[] = [];

@@ -10,12 +10,14 @@ import sqlite003 from "../../sql/sqlite/003_fleet.sql";
 import sqlite004 from "../../sql/sqlite/004_statistics_totals.sql";
 import sqlite005 from "../../sql/sqlite/005_advisories.sql";
 import sqlite006 from "../../sql/sqlite/006_outbox_quarantine.sql";
+import sqlite007 from "../../sql/sqlite/007_version_statistics.sql";
 import postgres001 from "../../sql/postgres/001_schema.sql";
 import postgres002 from "../../sql/postgres/002_seed_versions.sql";
 import postgres003 from "../../sql/postgres/003_fleet.sql";
 import postgres004 from "../../sql/postgres/004_statistics_totals.sql";
 import postgres005 from "../../sql/postgres/005_advisories.sql";
 import postgres006 from "../../sql/postgres/006_outbox_quarantine.sql";
+import postgres007 from "../../sql/postgres/007_version_statistics.sql";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -35,6 +37,6 @@ const migration = (version: number, name: string, sql: string): Migration => ({
 });
 
 export const migrations: Readonly<Record<Dialect, readonly Migration[]>> = {
-  sqlite: [migration(1, "schema", sqlite001), migration(2, "seed_versions", sqlite002), migration(3, "fleet", sqlite003), migration(4, "statistics_totals", sqlite004), migration(5, "advisories", sqlite005), migration(6, "outbox_quarantine", sqlite006)],
-  postgres: [migration(1, "schema", postgres001), migration(2, "seed_versions", postgres002), migration(3, "fleet", postgres003), migration(4, "statistics_totals", postgres004), migration(5, "advisories", postgres005), migration(6, "outbox_quarantine", postgres006)],
+  sqlite: [migration(1, "schema", sqlite001), migration(2, "seed_versions", sqlite002), migration(3, "fleet", sqlite003), migration(4, "statistics_totals", sqlite004), migration(5, "advisories", sqlite005), migration(6, "outbox_quarantine", sqlite006), migration(7, "version_statistics", sqlite007)],
+  postgres: [migration(1, "schema", postgres001), migration(2, "seed_versions", postgres002), migration(3, "fleet", postgres003), migration(4, "statistics_totals", postgres004), migration(5, "advisories", postgres005), migration(6, "outbox_quarantine", postgres006), migration(7, "version_statistics", postgres007)],
 };

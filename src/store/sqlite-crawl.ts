@@ -5,9 +5,9 @@
  */
 import type Database from "better-sqlite3";
 import type { Effect, ErrorState } from "../core/decide.ts";
-import type { DailyStatistics } from "../stats/daily.ts";
+import type { DailyStatistics, VersionCount } from "../stats/daily.ts";
 import type { GuardVerdict } from "../stats/guard.ts";
-import { invalidReason, PREVIOUS_VALID_DAY, type PreviousDay, statisticsUpsert } from "./statistics.ts";
+import { invalidReason, PREVIOUS_VALID_DAY, type PreviousDay, SQLITE_VERSION_ROWS, statisticsUpsert } from "./statistics.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import { ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, namedValues, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, upsertPublished, upsertRaw, withdrawable } from "./effects.ts";
 import { sanitizeStaged } from "./sanitize.ts";
@@ -95,12 +95,21 @@ export class SqliteCrawlStore {
 
   /**
    * Today's row of statistics, with the verdict `judge` gives against the last valid day before it
-   * (the publish guard, stats/guard.ts), read and written in one transaction; a day a person marked
-   * invalid stays so. Returns the verdict.
+   * (the publish guard, stats/guard.ts), and its per-version counts, read and written in one
+   * transaction; a day a person marked invalid stays so. Returns the verdict.
    */
-  recordStatistics(date: string, updatedAt: string, counters: DailyStatistics, judge: (previous: PreviousDay | undefined) => GuardVerdict): GuardVerdict {
+  recordStatistics(
+    date: string,
+    updatedAt: string,
+    counters: DailyStatistics,
+    judge: (previous: PreviousDay | undefined) => GuardVerdict,
+    versions: readonly VersionCount[] = [],
+  ): GuardVerdict {
     return this.db.transaction(() => {
       const verdict = judge(this.db.prepare(PREVIOUS_VALID_DAY).get(date) as PreviousDay | undefined);
+      this.db.prepare(SQLITE_VERSION_ROWS.clear).run(date);
+      const insert = this.db.prepare(SQLITE_VERSION_ROWS.insert);
+      for (const v of versions) insert.run({ date, ...v });
       this.db.prepare(statisticsUpsert(counters, verdict, (name) => `@${name}`)).run({ date, updatedAt, invalidReason: invalidReason(verdict), ...counters });
       return verdict;
     })();

@@ -6,7 +6,7 @@
  * invalid, a person's mark.
  */
 import type postgres from "postgres";
-import type { DailyStatistics } from "../stats/daily.ts";
+import type { DailyStatistics, VersionCount } from "../stats/daily.ts";
 import { GUARD_PREFIX, type GuardVerdict } from "../stats/guard.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
 import type { TxSql } from "./postgres-tx.ts";
@@ -80,11 +80,33 @@ export async function postgresStatisticsInputs(sql: postgres.Sql | TxSql, since:
   };
 }
 
-/** Writes PostgreSQL's day `date` with the guard's verdict. */
-export async function writePostgresStatistics(sql: postgres.Sql | TxSql, date: string, updatedAt: string, counters: DailyStatistics, verdict: GuardVerdict): Promise<void> {
+/** Writes PostgreSQL's day `date` with the guard's verdict, and its per-version counts in place of the day's earlier ones. */
+export async function writePostgresStatistics(
+  sql: postgres.Sql | TxSql,
+  date: string,
+  updatedAt: string,
+  counters: DailyStatistics,
+  verdict: GuardVerdict,
+  versions: readonly VersionCount[],
+): Promise<void> {
   const columns = Object.keys(counters) as (keyof DailyStatistics)[];
   await sql.unsafe(
     statisticsUpsert(counters, verdict, (_, position) => (position === 1 ? "$1::date" : `$${position}`)),
     [date, updatedAt, invalidReason(verdict), ...columns.map((c) => counters[c])],
   );
+  await sql`DELETE FROM version_statistics WHERE date = ${date}::date`;
+  if (versions.length === 0) return;
+  await sql`INSERT INTO version_statistics (date, version, branch, instances, mau)
+    SELECT ${date}::date, * FROM unnest(${versions.map((v) => v.version)}::text[], ${versions.map((v) => v.branch) as string[]}::text[], ${versions.map((v) => v.instances)}::int[], ${versions.map((v) => v.mau)}::bigint[])`;
+}
+
+/** SQLite's statements for a day's per-version counts: the day's earlier ones out, then each version (named parameters). */
+export const SQLITE_VERSION_ROWS = {
+  clear: "DELETE FROM version_statistics WHERE date = ?",
+  insert: "INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (@date, @version, @branch, @instances, @mau)",
+} as const;
+
+/** The per-version counts of the days from `firstDate` on, oldest first (patch velocity's input). */
+export async function versionRowsSince(query: Query, firstDate: string): Promise<Row[]> {
+  return query("SELECT date, version, branch, instances, mau FROM version_statistics WHERE date >= ? ORDER BY date, version", [firstDate]);
 }

@@ -22,6 +22,12 @@ export interface Placement {
   readonly patched: boolean;
 }
 
+/** A version's branch, major.minor ("4.5" for 4.5.3 and its pre-releases); null for what is not a version. */
+export function branchOf(version: string): string | null {
+  const parsed = semver.parse(version);
+  return parsed === null ? null : `${parsed.major}.${parsed.minor}`;
+}
+
 export function placeVersion(version: string, branches: readonly ReleaseBranch[]): Placement {
   const parsed = semver.parse(version);
   if (parsed === null) return { role: undefined, branch: undefined, patched: false };

@@ -14,7 +14,7 @@ import { transaction } from "../../src/store/postgres-tx.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { freshDatabase } from "../support/postgres.ts";
-import { expected, population } from "../support/population.ts";
+import { expected, expectedVersions, population } from "../support/population.ts";
 
 const server = inject("postgres");
 const NOW = new Date("2026-11-23T12:00:00.000Z");
@@ -37,6 +37,8 @@ async function load(store: SqliteStore | PostgresStore): Promise<void> {
 }
 
 const day = async (store: SqliteStore | PostgresStore, date: string) => (await store.query("SELECT * FROM statistics WHERE date = ?", [date]))[0];
+const versionsOf = async (store: SqliteStore | PostgresStore, date: string) =>
+  (await store.query("SELECT version, branch, instances, mau FROM version_statistics WHERE date = ?", [date])).sort((a, b) => (String(a.version) < String(b.version) ? -1 : 1));
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "vmcrawl-population-"));
@@ -75,6 +77,16 @@ describe(`statistics over ${POPULATION.toLocaleString("en")} generated servers`,
     const [fromPg, fromSqlite] = [await day(pg!, "2026-11-23"), await day(sqlite, "2026-11-23")];
     for (const [counter, value] of Object.entries(truth)) expect(fromPg?.[counter], counter).toBe(value);
     expect(fromPg).toEqual(fromSqlite);
+  });
+
+  it("records the day's per-version counts beside it, in both stores, as computed independently", async () => {
+    const want = expectedVersions(servers, NOW);
+    expect(want.length).toBeGreaterThan(20);
+    expect(await versionsOf(sqlite, "2026-11-23")).toEqual(want);
+    if (pg !== undefined) expect(await versionsOf(pg, "2026-11-23")).toEqual(want);
+    // Recording the day again replaces its counts rather than adding to them.
+    recordSqliteStatistics(sqlite.crawl, NOW, 50);
+    expect(await versionsOf(sqlite, "2026-11-23")).toEqual(want);
   });
 });
 

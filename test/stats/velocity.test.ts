@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { adoptionCurve, branchOf, exposure, type VersionDay } from "../../src/stats/velocity.ts";
+import { adoptionCurve, exposure, type VersionDay } from "../../src/stats/velocity.ts";
+import { branchOf } from "../../src/versions/patch.ts";
 
 /** Day `n` of January 2026. */
 const jan = (n: number) => `2026-01-${String(n).padStart(2, "0")}`;

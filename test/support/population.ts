@@ -110,3 +110,18 @@ export function expected(servers: readonly Server[], now: Date): Record<string, 
   return c;
 }
 
+
+/** The per-version counts of the same day, computed independently: counted servers grouped by version, sorted by version. */
+export function expectedVersions(servers: readonly Server[], now: Date): { version: string; branch: string; instances: number; mau: number }[] {
+  const since = now.getTime() - 3 * 86_400_000;
+  const byVersion = new Map<string, { version: string; branch: string; instances: number; mau: number }>();
+  for (const s of servers) {
+    if (Date.parse(s.timestamp) < since || s.version === null) continue;
+    const parsed = parse(s.version)!;
+    const row = byVersion.get(s.version) ?? { version: s.version, branch: `${parsed.core[0]}.${parsed.core[1]}`, instances: 0, mau: 0 };
+    row.instances += 1;
+    row.mau += s.mau ?? 0;
+    byVersion.set(s.version, row);
+  }
+  return [...byVersion.values()].sort((a, b) => (a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+}

@@ -1,0 +1,12 @@
+-- Per-version counts beside each day's statistics: the published servers that answered in the
+-- counted window, and their monthly active users, per cleaned version (and its branch). What
+-- patch velocity is computed from (src/stats/velocity.ts). Aggregates only, no server: kept for
+-- good, as the statistics are.
+CREATE TABLE version_statistics (
+  date      DATE NOT NULL,
+  version   TEXT NOT NULL,
+  branch    TEXT,
+  instances INTEGER NOT NULL CHECK (instances >= 0),
+  mau       BIGINT NOT NULL CHECK (mau >= 0),
+  PRIMARY KEY (date, version)
+);
