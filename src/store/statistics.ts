@@ -105,8 +105,3 @@ export const SQLITE_VERSION_ROWS = {
   clear: "DELETE FROM version_statistics WHERE date = ?",
   insert: "INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (@date, @version, @branch, @instances, @mau)",
 } as const;
-
-/** The per-version counts of the days from `firstDate` on, oldest first (patch velocity's input). */
-export async function versionRowsSince(query: Query, firstDate: string): Promise<Row[]> {
-  return query("SELECT date, version, branch, instances, mau FROM version_statistics WHERE date >= ? ORDER BY date, version", [firstDate]);
-}
