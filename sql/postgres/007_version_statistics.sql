@@ -10,3 +10,11 @@ CREATE TABLE version_statistics (
   mau       BIGINT NOT NULL CHECK (mau >= 0),
   PRIMARY KEY (date, version)
 );
+
+-- Every Mastodon release GitHub lists (manage versions update), with the day it was published:
+-- where an adoption curve starts. Whether a release fixed an advisory is read from
+-- security_advisories' patched versions.
+CREATE TABLE releases (
+  version      TEXT PRIMARY KEY,
+  published_on DATE NOT NULL
+);

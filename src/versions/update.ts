@@ -3,9 +3,12 @@
  * option 9, reference §11.2): the newest release of every release and EOL
  * branch from all of Mastodon's releases, and the main branch's version from
  * lib/mastodon/version.rb. Only `latest` changes; a branch GitHub says nothing
- * of keeps its value; if either read fails, nothing changes.
+ * of keeps its value; if either read fails, nothing changes. Every release's
+ * publication day is kept too (the releases table), for patch velocity.
  */
 import semver from "semver";
+import { isIsoDate } from "../dates.ts";
+import { type ReleaseRow, upsertReleases } from "../store/releases.ts";
 import type { Store } from "../store/types.ts";
 import { type LatestChange, readBranches, setLatest } from "./branches.ts";
 import { type GithubReader, MASTODON_REPO } from "./github.ts";
@@ -56,12 +59,27 @@ export interface GithubUpdate {
   readonly notes: readonly string[];
 }
 
+/** Each published release's version and day (`v4.5.7`, published 2026-11-03T…), from GitHub's release list; drafts and tags that are not versions left out. */
+export function publishedReleases(releases: readonly unknown[]): ReleaseRow[] {
+  return releases.flatMap((r) => {
+    if (typeof r !== "object" || r === null) return [];
+    const release = r as { tag_name?: unknown; draft?: unknown; published_at?: unknown };
+    if (typeof release.tag_name !== "string" || release.draft === true || typeof release.published_at !== "string") return [];
+    const version = semver.valid(release.tag_name.replace(/^v/, ""));
+    const day = /^\d{4}-\d{2}-\d{2}/.exec(release.published_at)?.[0];
+    return version === null || day === undefined || !isIsoDate(day) ? [] : [{ version, publishedOn: day }];
+  });
+}
+
 export async function updateLatestFromGithub(store: Pick<Store, "query" | "transaction">, github: GithubReader): Promise<GithubUpdate> {
   const [releases, versionRb] = await Promise.all([github.list(`${MASTODON_REPO}/releases`), github.raw(MASTODON_REPO, "lib/mastodon/version.rb")]);
   const tags = releases.flatMap((r) => {
+    if (typeof r !== "object" || r === null) return [];
     const release = r as { tag_name?: unknown; draft?: unknown };
     return typeof release.tag_name === "string" && release.draft !== true ? [release.tag_name] : [];
   });
+  // Patch velocity starts each release's curve on the day it was published.
+  await store.transaction((query) => upsertReleases(query, publishedReleases(releases)));
   const branches = await readBranches(store.query);
   const latest = latestPerBranch(tags, branches);
   const notes: string[] = [];

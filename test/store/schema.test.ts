@@ -49,7 +49,7 @@ describe.skipIf(server === null)("one logical schema", () => {
         entry.postgres.push(String(row.column_name));
       }
       expect(Object.keys(columns).sort()).toEqual([
-        "crawler_control", "dni", "error_log", "local_settings", "mastodon_domains", "nightly_versions", "outbox", "outbox_quarantine", "raw_domains", "release_versions", "schema_migrations", "security_advisories", "statistics", "sync_receipts", "tld_cache", "version_statistics",
+        "crawler_control", "dni", "error_log", "local_settings", "mastodon_domains", "nightly_versions", "outbox", "outbox_quarantine", "raw_domains", "release_versions", "releases", "schema_migrations", "security_advisories", "statistics", "sync_receipts", "tld_cache", "version_statistics",
       ]);
       // Staging only in SQLite, receipts only in PostgreSQL.
       const oneSided = ["outbox", "outbox_quarantine", "local_settings", "sync_receipts"];

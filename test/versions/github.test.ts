@@ -10,12 +10,12 @@ import { createHttpClient } from "../../src/net/index.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { readBranches } from "../../src/versions/branches.ts";
 import { chooseGithub, type Exec, githubOverCli, githubOverHttp, nextPage } from "../../src/versions/github.ts";
-import { latestPerBranch, parseVersionRb, updateLatestFromGithub } from "../../src/versions/update.ts";
+import { latestPerBranch, parseVersionRb, publishedReleases, updateLatestFromGithub } from "../../src/versions/update.ts";
 import { type Fedisim, type FileReply, generateScenario, startFedisim } from "../fedisim/index.ts";
 
 const API = "https://api.github.fedisim.test";
 const RELEASES = "/repos/mastodon/mastodon/releases?per_page=100";
-const release = (tag: string, extra: Record<string, unknown> = {}) => ({ tag_name: tag, name: tag, draft: false, prerelease: tag.includes("-"), ...extra });
+const release = (tag: string, extra: Record<string, unknown> = {}) => ({ tag_name: tag, name: tag, draft: false, prerelease: tag.includes("-"), published_at: "2026-11-03T10:00:00Z", ...extra });
 const page = (items: unknown[], next?: string): FileReply => ({ body: JSON.stringify(items), headers: next === undefined ? {} : { link: `<${next}>; rel="next", <${API}${RELEASES}&page=3>; rel="last"` } });
 
 const VERSION_RB = `# frozen_string_literal: true
@@ -110,6 +110,10 @@ describe("updating the latest versions from GitHub's API", () => {
     expect(pages.every((r) => r.authorization === undefined)).toBe(true);
     // A second run finds nothing to change.
     expect((await updateLatestFromGithub(store, githubOverHttp(http, { apiUrl: API }))).changes).toEqual([]);
+    // Every release listed is kept with the day it was published, for patch velocity.
+    const releases = await store.query("SELECT version, published_on FROM releases ORDER BY version", []);
+    expect(releases).toContainEqual({ version: "4.5.9", published_on: "2026-11-03" });
+    expect(releases.length).toBeGreaterThan(5);
   });
 
   it("sends the token to the API, as a bearer token", async () => {
@@ -175,14 +179,38 @@ describe("the gh CLI", () => {
 
   it("pages with --paginate, one item per line, and reads version.rb raw", async () => {
     const calls: string[][] = [];
-    const update = await updateLatestFromGithub(await seeded(), githubOverCli(fakeGh(calls)));
+    const store = await seeded();
+    const update = await updateLatestFromGithub(store, githubOverCli(fakeGh(calls)));
     expect(update.changes.map((c) => `${c.branch} ${c.to}`)).toEqual(["4.6 4.6.0-alpha.5", "4.5 4.5.9", "4.4 4.4.14"]);
+    expect(await store.query("SELECT version, published_on FROM releases ORDER BY version", [])).toEqual([
+      { version: "4.4.14", published_on: "2026-11-03" },
+      { version: "4.5.9", published_on: "2026-11-03" },
+    ]);
     expect(calls).toContainEqual(["gh", "api", "--paginate", "repos/mastodon/mastodon/releases?per_page=100", "--jq", ".[]"]);
     expect(calls).toContainEqual(["gh", "api", "-H", "Accept: application/vnd.github.raw+json", "repos/mastodon/mastodon/contents/lib/mastodon/version.rb"]);
   });
 });
 
 describe("the pieces", () => {
+  it("takes each published release's version and day; drafts, tags that are not versions and missing dates are left out", () => {
+    expect(
+      publishedReleases([
+        release("v4.5.9", { published_at: "2026-11-03T10:00:00Z" }),
+        release("v4.6.0-rc.1", { published_at: "2026-12-01T08:00:00Z" }),
+        release("v4.5.10", { draft: true }),
+        release("junk"),
+        release("v4.4.15", { published_at: null }),
+        release("v4.4.16", { published_at: "yesterday" }),
+        release(`v4.4.${"9".repeat(300)}`),
+        "not an object",
+        null,
+      ]),
+    ).toEqual([
+      { version: "4.5.9", publishedOn: "2026-11-03" },
+      { version: "4.6.0-rc.1", publishedOn: "2026-12-01" },
+    ]);
+  });
+
   it("reads version.rb: x.y.z with the default pre-release, or nothing when a part is missing", () => {
     expect(parseVersionRb(VERSION_RB)).toBe("4.6.0-alpha.5");
     expect(parseVersionRb(VERSION_RB.replace("'alpha.5'", "''"))).toBe("4.6.0");
