@@ -142,3 +142,30 @@ export function exposure(spec: string, publishedOn: string, days: readonly Versi
   const firstRecorded = recorded[0]?.[0];
   return { publishedOn, partial: firstRecorded === undefined || firstRecorded > publishedOn, points, serverDays: points.reduce((n, p) => n + p.servers, 0) };
 }
+
+export interface VelocityChoice {
+  /** Only this branch's releases ("4.5"). */
+  readonly branch?: string;
+  /** Only this release. */
+  readonly release?: string;
+  /** Releases per branch when none is named: the newest. @default 3 */
+  readonly perBranch?: number;
+}
+
+/**
+ * The adoption curves `vmcrawl stats velocity` shows: a named release, or a branch's newest
+ * releases, or the newest of each of `branches` (the supported ones), newest branch first.
+ * Only releases GitHub published (the releases table) and that have a stable version count.
+ */
+export function velocityReport(releases: readonly Release[], days: readonly VersionDay[], branches: readonly string[], choice: VelocityChoice = {}): Adoption[] {
+  const stable = releases.filter((r) => semver.valid(r.version) !== null && semver.prerelease(r.version) === null);
+  if (choice.release !== undefined) return stable.filter((r) => r.version === choice.release).map((r) => adoptionCurve(r, days));
+  const wanted = choice.branch !== undefined ? [choice.branch] : branches;
+  return wanted.flatMap((branch) =>
+    stable
+      .filter((r) => branchOf(r.version) === branch)
+      .sort((a, b) => semver.rcompare(a.version, b.version))
+      .slice(0, choice.perBranch ?? 3)
+      .map((r) => adoptionCurve(r, days)),
+  );
+}

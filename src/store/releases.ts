@@ -13,3 +13,7 @@ export async function upsertReleases(query: Query, releases: readonly ReleaseRow
     await query("INSERT INTO releases (version, published_on) VALUES (?, ?) ON CONFLICT (version) DO UPDATE SET published_on = excluded.published_on", [r.version, r.publishedOn]);
   }
 }
+
+export async function releaseRows(query: Query): Promise<ReleaseRow[]> {
+  return (await query("SELECT version, published_on FROM releases ORDER BY published_on, version", [])).map((r) => ({ version: String(r.version), publishedOn: String(r.published_on) }));
+}

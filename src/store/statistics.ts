@@ -105,3 +105,9 @@ export const SQLITE_VERSION_ROWS = {
   clear: "DELETE FROM version_statistics WHERE date = ?",
   insert: "INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (@date, @version, @branch, @instances, @mau)",
 } as const;
+
+/** The per-version counts of the days from `firstDate` on, oldest first: patch velocity's input. */
+export async function versionDaysSince(query: Query, firstDate: string): Promise<{ date: string; version: string; servers: number; users: number }[]> {
+  const rows = await query("SELECT date, version, instances, mau FROM version_statistics WHERE date >= ? ORDER BY date, version", [firstDate]);
+  return rows.map((r) => ({ date: String(r.date), version: String(r.version), servers: Number(r.instances), users: Number(r.mau) }));
+}

@@ -1,0 +1,110 @@
+/**
+ * `vmcrawl stats velocity [--branch B] [--release V] [--json | --csv]`: how fast each release
+ * reached its branch's servers and users (src/stats/velocity.ts), from the per-version counts
+ * recorded with each day's statistics and the publication days `manage versions update` keeps.
+ */
+import { defineCommand } from "citty";
+import { UsageError } from "../errors.ts";
+import { type Adoption, type Reached, THRESHOLDS, velocityReport } from "../stats/velocity.ts";
+import { describeStorage } from "../store/index.ts";
+import { releaseRows } from "../store/releases.ts";
+import { versionDaysSince } from "../store/statistics.ts";
+import { readBranches } from "../versions/branches.ts";
+import { println, runtimeOf, withStore } from "./_shared.ts";
+
+/** What `--json` prints: one object per release; its fields are a contract (test/stats/velocity-command.test.ts). */
+export interface VelocityJson {
+  readonly release: string;
+  readonly branch: string;
+  readonly publishedOn: string;
+  readonly partial: boolean;
+  /** Days after publication until the share of the branch's servers (users) first reached 25/50/75/90 %; null: not yet. */
+  readonly daysTo: { readonly servers: Record<string, Reached | null>; readonly users: Record<string, Reached | null> };
+  readonly latest: { readonly date: string; readonly serverShare: number | null; readonly userShare: number | null } | null;
+  readonly points: readonly { date: string; days: number; servers: number; users: number; serverShare: number | null; userShare: number | null }[];
+}
+
+export function velocityJson(a: Adoption): VelocityJson {
+  const keyed = (reached: readonly (Reached | undefined)[]) => Object.fromEntries(THRESHOLDS.map((t, i) => [String(t * 100), reached[i] ?? null]));
+  const points = a.points.map((p) => ({ date: p.date, days: p.days, servers: p.servers, users: p.users, serverShare: p.serverShare ?? null, userShare: p.userShare ?? null }));
+  const last = points.at(-1);
+  return {
+    release: a.release,
+    branch: a.branch,
+    publishedOn: a.publishedOn,
+    partial: a.partial,
+    daysTo: { servers: keyed(a.servers), users: keyed(a.users) },
+    latest: last === undefined ? null : { date: last.date, serverShare: last.serverShare, userShare: last.userShare },
+    points,
+  };
+}
+
+const BARS = "▁▂▃▄▅▆▇█";
+
+/** The share over the last 30 recorded days, one character each; a day with no share is a space. */
+function sparkline(a: Adoption): string {
+  return a.points
+    .slice(-30)
+    .map((p) => (p.serverShare === undefined ? " " : BARS[Math.min(BARS.length - 1, Math.floor(p.serverShare * BARS.length))]))
+    .join("");
+}
+
+const pct = (share: number | undefined) => (share === undefined ? "–" : `${Math.round(share * 100)}%`);
+
+function reachedText(reached: Reached | undefined, now: number | undefined): string {
+  if (reached === undefined) return `not yet (now ${pct(now)})`;
+  return `${reached.atMost ? "≤ " : ""}${reached.days} ${reached.days === 1 ? "day" : "days"}`;
+}
+
+export function renderVelocity(report: readonly Adoption[], storage: string): string {
+  if (report.length === 0) {
+    return `No release to show in ${storage}: vmcrawl manage versions update reads the releases, and every day's statistics record the versions servers run.`;
+  }
+  const lines = [`How fast each release reached its branch's servers, in ${storage} (50% and 90% of the branch; the last 30 recorded days):`];
+  for (const a of report) {
+    const now = a.points.at(-1)?.serverShare;
+    const partial = a.partial ? "  (recording began after it was published)" : "";
+    lines.push(
+      `  ${a.release.padEnd(9)} ${`(${a.branch}, published ${a.publishedOn})`.padEnd(28)} 50%: ${reachedText(a.servers[1], now).padEnd(20)} 90%: ${reachedText(a.servers[3], now).padEnd(20)} ${sparkline(a)}${partial}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export function renderVelocityCsv(report: readonly Adoption[]): string {
+  const rows = ["release,branch,published_on,partial,date,days,servers,users,server_share,user_share"];
+  for (const a of report) {
+    for (const p of a.points) rows.push([a.release, a.branch, a.publishedOn, a.partial, p.date, p.days, p.servers, p.users, p.serverShare ?? "", p.userShare ?? ""].join(","));
+  }
+  return `${rows.join("\n")}\n`;
+}
+
+export default defineCommand({
+  meta: { name: "velocity", description: "How fast each release reached its branch: days to 25/50/75/90 % of servers and users" },
+  args: {
+    branch: { type: "string", valueHint: "B", description: "Only this branch's newest releases (4.5)" },
+    release: { type: "string", valueHint: "V", description: "Only this release (4.5.3)" },
+    json: { type: "boolean", description: "Print JSON: one object per release, with its curve" },
+    csv: { type: "boolean", description: "Print CSV: one row per release and recorded day" },
+  },
+  async run(context) {
+    const runtime = runtimeOf(context);
+    const { branch, release, json, csv } = context.args;
+    if (json === true && csv === true) throw new UsageError("--json and --csv each choose the output; use one");
+    if (branch !== undefined && release !== undefined) throw new UsageError("--branch and --release each choose the releases; use one");
+    if (branch !== undefined && !/^\d{1,4}\.\d{1,4}$/.test(branch.trim())) throw new UsageError(`--branch "${branch}" is not a branch: expected major.minor, such as 4.5`);
+    if (release !== undefined && !/^\d{1,4}\.\d{1,4}\.\d{1,6}$/.test(release.trim())) throw new UsageError(`--release "${release}" is not a release: expected a version such as 4.5.3`);
+    const config = runtime.config();
+    const report = await withStore(runtime, async (store) => {
+      const releases = await releaseRows(store.query);
+      const supported = (await readBranches(store.query)).filter((b) => b.status === "release").map((b) => b.branch);
+      const choice = { ...(branch !== undefined ? { branch: branch.trim() } : {}), ...(release !== undefined ? { release: release.trim() } : {}) };
+      const chosen = velocityReport(releases, [], supported, choice);
+      const since = chosen.map((a) => a.publishedOn).sort()[0];
+      return since === undefined ? [] : velocityReport(releases, await versionDaysSince(store.query, since), supported, choice);
+    });
+    if (json === true) return println(runtime, JSON.stringify(report.map(velocityJson), null, 2));
+    if (csv === true) return void runtime.io.stdout.write(renderVelocityCsv(report));
+    println(runtime, renderVelocity(report, describeStorage(config)));
+  },
+});

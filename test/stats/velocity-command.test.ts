@@ -1,0 +1,91 @@
+/**
+ * `vmcrawl stats velocity` over a store holding recorded per-version counts and release days:
+ * the text, the CSV, and the `--json` fields, which are a contract for scripts.
+ */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { cli, tempHome } from "../support/cli.ts";
+
+let home: string;
+
+beforeAll(async () => {
+  home = tempHome();
+  const store = new SqliteStore(join(home, ".local/share/vmcrawl/vmcrawl.db"), { cacheDir: join(home, ".cache") });
+  await store.migrate();
+  await store.query("INSERT INTO releases (version, published_on) VALUES ('4.5.2', '2025-12-01'), ('4.5.3', '2026-01-01'), ('4.4.14', '2026-01-01'), ('4.6.0-alpha.5', '2026-01-02')", []);
+  // 4.5: 10 servers moving to 4.5.3 over four recorded days (day 4 not recorded); 4.4: half way to 4.4.14.
+  const counts: [string, string, number, number][] = [
+    ["2026-01-01", "4.5.2", 10, 100],
+    ["2026-01-02", "4.5.2", 7, 70],
+    ["2026-01-02", "4.5.3", 3, 90],
+    ["2026-01-03", "4.5.2", 4, 40],
+    ["2026-01-03", "4.5.3", 6, 60],
+    ["2026-01-05", "4.5.2", 1, 10],
+    ["2026-01-05", "4.5.3", 9, 90],
+    ["2026-01-05", "4.4.13", 2, 20],
+    ["2026-01-05", "4.4.14", 2, 20],
+  ];
+  for (const [date, version, servers, users] of counts) {
+    await store.query("INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (?, ?, ?, ?, ?)", [date, version, version.split(".").slice(0, 2).join("."), servers, users]);
+  }
+  await store.close();
+});
+
+describe("vmcrawl stats velocity", () => {
+  it("--json: one object per release with the stable fields, its days to each threshold and its curve", async () => {
+    const { code, stdout, stderr } = await cli(["stats", "velocity", "--release", "4.5.3", "--json"], { home });
+    expect(code, stderr).toBe(0);
+    const [release, ...rest] = JSON.parse(stdout);
+    expect(rest).toEqual([]);
+    expect(Object.keys(release)).toEqual(["release", "branch", "publishedOn", "partial", "daysTo", "latest", "points"]);
+    expect(release).toMatchObject({ release: "4.5.3", branch: "4.5", publishedOn: "2026-01-01", partial: false });
+    expect(release.daysTo.servers).toEqual({ "25": { days: 1, atMost: false }, "50": { days: 2, atMost: false }, "75": { days: 4, atMost: false }, "90": { days: 4, atMost: false } });
+    expect(release.daysTo.users).toEqual({ "25": { days: 1, atMost: false }, "50": { days: 1, atMost: false }, "75": { days: 4, atMost: false }, "90": { days: 4, atMost: false } });
+    expect(release.latest).toEqual({ date: "2026-01-05", serverShare: 0.9, userShare: 0.9 });
+    expect(Object.keys(release.points[0])).toEqual(["date", "days", "servers", "users", "serverShare", "userShare"]);
+    expect(release.points.map((p: { days: number }) => p.days)).toEqual([0, 1, 2, 4]);
+  });
+
+  it("shows the newest releases of each supported branch by default, one line each, with 'not yet' and today's share", async () => {
+    const { code, stdout } = await cli(["stats", "velocity"], { home });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}4\.5\.3 +\(4\.5, published 2026-01-01\) +50%: 2 days +90%: 4 days +\S+$/m);
+    // Published before recording began: partial.
+    expect(stdout).toMatch(/^ {2}4\.5\.2 .*\(recording began after it was published\)$/m);
+    expect(stdout).toMatch(/^ {2}4\.4\.14 +\(4\.4, published 2026-01-01\) +50%: 4 days +90%: not yet \(now 50%\)/m);
+    // Pre-releases are not releases here.
+    expect(stdout).not.toContain("4.6.0-alpha.5");
+  });
+
+  it("--csv: one row per release and recorded day, the share empty on a day the branch had no server", async () => {
+    const { stdout } = await cli(["stats", "velocity", "--branch", "4.4", "--csv"], { home });
+    expect(stdout).toBe(
+      [
+        "release,branch,published_on,partial,date,days,servers,users,server_share,user_share",
+        "4.4.14,4.4,2026-01-01,false,2026-01-01,0,0,0,,",
+        "4.4.14,4.4,2026-01-01,false,2026-01-02,1,0,0,,",
+        "4.4.14,4.4,2026-01-01,false,2026-01-03,2,0,0,,",
+        "4.4.14,4.4,2026-01-01,false,2026-01-05,4,2,20,0.5,0.5",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it.each([
+    [["--branch", "four"], /--branch "four" is not a branch: expected major\.minor, such as 4\.5/],
+    [["--release", "latest"], /--release "latest" is not a release: expected a version such as 4\.5\.3/],
+    [["--branch", "4.5", "--release", "4.5.3"], /--branch and --release each choose the releases; use one/],
+    [["--json", "--csv"], /--json and --csv each choose the output; use one/],
+  ])("refuses %j (exit 2)", async (args, message) => {
+    const { code, stderr } = await cli(["stats", "velocity", ...args], { home });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it("says what to do when nothing is recorded yet", async () => {
+    const { code, stdout } = await cli(["stats", "velocity"], { home: tempHome() });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^No release to show in .*: vmcrawl manage versions update reads the releases/);
+  });
+});
