@@ -5,39 +5,10 @@
  */
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
-import { type Adoption, type Reached, THRESHOLDS, velocityReport } from "../stats/velocity.ts";
+import type { Adoption, Reached } from "../stats/velocity.ts";
+import { loadVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
 import { describeStorage } from "../store/index.ts";
-import { releaseRows } from "../store/releases.ts";
-import { versionDaysSince } from "../store/statistics.ts";
-import { readBranches } from "../versions/branches.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
-
-/** What `--json` prints: one object per release; its fields are a contract (test/stats/velocity-command.test.ts). */
-export interface VelocityJson {
-  readonly release: string;
-  readonly branch: string;
-  readonly publishedOn: string;
-  readonly partial: boolean;
-  /** Days after publication until the share of the branch's servers (users) first reached 25/50/75/90 %; null: not yet. */
-  readonly daysTo: { readonly servers: Record<string, Reached | null>; readonly users: Record<string, Reached | null> };
-  readonly latest: { readonly date: string; readonly serverShare: number | null; readonly userShare: number | null } | null;
-  readonly points: readonly { date: string; days: number; servers: number; users: number; serverShare: number | null; userShare: number | null }[];
-}
-
-export function velocityJson(a: Adoption): VelocityJson {
-  const keyed = (reached: readonly (Reached | undefined)[]) => Object.fromEntries(THRESHOLDS.map((t, i) => [String(t * 100), reached[i] ?? null]));
-  const points = a.points.map((p) => ({ date: p.date, days: p.days, servers: p.servers, users: p.users, serverShare: p.serverShare ?? null, userShare: p.userShare ?? null }));
-  const last = points.at(-1);
-  return {
-    release: a.release,
-    branch: a.branch,
-    publishedOn: a.publishedOn,
-    partial: a.partial,
-    daysTo: { servers: keyed(a.servers), users: keyed(a.users) },
-    latest: last === undefined ? null : { date: last.date, serverShare: last.serverShare, userShare: last.userShare },
-    points,
-  };
-}
 
 const BARS = "▁▂▃▄▅▆▇█";
 
@@ -91,18 +62,10 @@ export default defineCommand({
     const runtime = runtimeOf(context);
     const { branch, release, json, csv } = context.args;
     if (json === true && csv === true) throw new UsageError("--json and --csv each choose the output; use one");
-    if (branch !== undefined && release !== undefined) throw new UsageError("--branch and --release each choose the releases; use one");
-    if (branch !== undefined && !/^\d{1,4}\.\d{1,4}$/.test(branch.trim())) throw new UsageError(`--branch "${branch}" is not a branch: expected major.minor, such as 4.5`);
-    if (release !== undefined && !/^\d{1,4}\.\d{1,4}\.\d{1,6}$/.test(release.trim())) throw new UsageError(`--release "${release}" is not a release: expected a version such as 4.5.3`);
+    const choice = velocityChoice(branch, release);
+    if ("expected" in choice) throw new UsageError(`--${choice.field} "${choice.given}" is not valid: expected ${choice.expected}`);
     const config = runtime.config();
-    const report = await withStore(runtime, async (store) => {
-      const releases = await releaseRows(store.query);
-      const supported = (await readBranches(store.query)).filter((b) => b.status === "release").map((b) => b.branch);
-      const choice = { ...(branch !== undefined ? { branch: branch.trim() } : {}), ...(release !== undefined ? { release: release.trim() } : {}) };
-      const chosen = velocityReport(releases, [], supported, choice);
-      const since = chosen.map((a) => a.publishedOn).sort()[0];
-      return since === undefined ? [] : velocityReport(releases, await versionDaysSince(store.query, since), supported, choice);
-    });
+    const report = await withStore(runtime, (store) => loadVelocity(store.query, choice));
     if (json === true) return println(runtime, JSON.stringify(report.map(velocityJson), null, 2));
     if (csv === true) return void runtime.io.stdout.write(renderVelocityCsv(report));
     println(runtime, renderVelocity(report, describeStorage(config)));

@@ -22,6 +22,10 @@ export function openApiDocument() {
       "/versions": publicGet("Servers and users per version"),
       "/history": publicGet("Daily statistics", [query("days", { type: "integer", minimum: 1, maximum: 3650, default: 30 }, "Days, today included")]),
       "/advisories": publicGet("Security advisories and the servers and users each affects"),
+      "/velocity": publicGet("How fast releases reached their branch: days to 25/50/75/90 % of servers and users, and each curve", [
+        query("branch", { type: "string", pattern: "^\\d{1,4}\\.\\d{1,4}$" }, "Only this branch's newest releases (4.5)"),
+        query("release", { type: "string", pattern: "^\\d{1,4}\\.\\d{1,4}\\.\\d{1,6}$" }, "Only this release (4.5.3)"),
+      ]),
       "/release-versions": publicGet("Tracked branches and nightly ranges"),
       "/crawler": publicGet("The crawl queue: domains, due, leased, terminal, failing by class"),
       "/instances": keyedGet("Published servers, paged", [

@@ -68,6 +68,24 @@ describe.each(stores)("the API on %s", (name, open) => {
     await store?.close();
   });
 
+  it.skipIf(skip)("velocity: the same curves and fields as vmcrawl stats velocity --json, open without the key", async () => {
+    await store.query("INSERT INTO releases (version, published_on) VALUES ('4.5.3', '2026-01-01')", []);
+    await store.query("INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES ('2026-01-02', '4.5.2', '4.5', 1, 10), ('2026-01-02', '4.5.3', '4.5', 3, 30)", []);
+    const { status, body } = await get("/velocity?release=4.5.3", {});
+    expect(status).toBe(200);
+    expect(body).toEqual([
+      {
+        release: "4.5.3",
+        branch: "4.5",
+        publishedOn: "2026-01-01",
+        partial: true,
+        daysTo: { servers: { "25": { days: 1, atMost: true }, "50": { days: 1, atMost: true }, "75": { days: 1, atMost: true }, "90": null }, users: { "25": { days: 1, atMost: true }, "50": { days: 1, atMost: true }, "75": { days: 1, atMost: true }, "90": null } },
+        latest: { date: "2026-01-02", serverShare: 0.75, userShare: 0.75 },
+        points: [{ date: "2026-01-02", days: 1, servers: 3, users: 30, serverShare: 0.75, userShare: 0.75 }],
+      },
+    ]);
+  });
+
   it.skipIf(skip)("summary: servers, users, patched and EOL shares, as computed independently", async () => {
     const truth = expected(servers, NOW);
     const { status, body } = await get("/summary", {});
@@ -197,6 +215,9 @@ describe("the API's manners", () => {
     ["/summary?x=1", "x", /expected no parameters/],
     ["/search?q=", "q", /expected the text to look for/],
     ["/instances/not%20a%20domain", "domain", /expected a domain name/],
+    ["/velocity?branch=four", "branch", /branch="four" is not valid: expected major\.minor, such as 4\.5/],
+    ["/velocity?branch=4.5&release=4.5.3", "release", /expected no branch beside it/],
+    ["/velocity?since=1", "since", /expected one of the parameters branch, release/],
   ])("GET %s is a 400 naming %s", async (path, parameter, message) => {
     const api = createApi({ store, key: undefined, cacheSeconds: 0, ratePerMinute: 0 });
     const res = await api.request(path);

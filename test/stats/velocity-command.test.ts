@@ -73,9 +73,9 @@ describe("vmcrawl stats velocity", () => {
   });
 
   it.each([
-    [["--branch", "four"], /--branch "four" is not a branch: expected major\.minor, such as 4\.5/],
-    [["--release", "latest"], /--release "latest" is not a release: expected a version such as 4\.5\.3/],
-    [["--branch", "4.5", "--release", "4.5.3"], /--branch and --release each choose the releases; use one/],
+    [["--branch", "four"], /--branch "four" is not valid: expected major\.minor, such as 4\.5/],
+    [["--release", "latest"], /--release "latest" is not valid: expected a version such as 4\.5\.3/],
+    [["--branch", "4.5", "--release", "4.5.3"], /--release "4\.5\.3" is not valid: expected no branch beside it: branch and release each choose the releases/],
     [["--json", "--csv"], /--json and --csv each choose the output; use one/],
   ])("refuses %j (exit 2)", async (args, message) => {
     const { code, stderr } = await cli(["stats", "velocity", ...args], { home });

@@ -1,0 +1,62 @@
+/**
+ * Patch velocity as `vmcrawl stats velocity` and the API's /velocity give it: the chosen releases'
+ * curves (velocity.ts) from the store's release days and per-version counts, and the one JSON form
+ * both print, whose fields are a contract for scripts (test/stats/velocity-command.test.ts).
+ */
+import { releaseRows } from "../store/releases.ts";
+import type { Query } from "../store/queries.ts";
+import { versionDaysSince } from "../store/statistics.ts";
+import { readBranches } from "../versions/branches.ts";
+import { type Adoption, type Reached, THRESHOLDS, type VelocityChoice, velocityReport } from "./velocity.ts";
+
+/** The curves of the releases `choice` names, or the newest of each supported branch. */
+export async function loadVelocity(query: Query, choice: VelocityChoice = {}): Promise<Adoption[]> {
+  const releases = await releaseRows(query);
+  const supported = (await readBranches(query)).filter((b) => b.status === "release").map((b) => b.branch);
+  // Chosen first, so only the days since the oldest one's publication are read.
+  const since = velocityReport(releases, [], supported, choice)
+    .map((a) => a.publishedOn)
+    .sort()[0];
+  return since === undefined ? [] : velocityReport(releases, await versionDaysSince(query, since), supported, choice);
+}
+
+export interface VelocityJson {
+  readonly release: string;
+  readonly branch: string;
+  readonly publishedOn: string;
+  readonly partial: boolean;
+  /** Days after publication until the share of the branch's servers (users) first reached 25/50/75/90 %; null: not yet. */
+  readonly daysTo: { readonly servers: Record<string, Reached | null>; readonly users: Record<string, Reached | null> };
+  readonly latest: { readonly date: string; readonly serverShare: number | null; readonly userShare: number | null } | null;
+  readonly points: readonly { date: string; days: number; servers: number; users: number; serverShare: number | null; userShare: number | null }[];
+}
+
+export function velocityJson(a: Adoption): VelocityJson {
+  const keyed = (reached: readonly (Reached | undefined)[]) => Object.fromEntries(THRESHOLDS.map((t, i) => [String(t * 100), reached[i] ?? null]));
+  const points = a.points.map((p) => ({ date: p.date, days: p.days, servers: p.servers, users: p.users, serverShare: p.serverShare ?? null, userShare: p.userShare ?? null }));
+  const last = points.at(-1);
+  return {
+    release: a.release,
+    branch: a.branch,
+    publishedOn: a.publishedOn,
+    partial: a.partial,
+    daysTo: { servers: keyed(a.servers), users: keyed(a.users) },
+    latest: last === undefined ? null : { date: last.date, serverShare: last.serverShare, userShare: last.userShare },
+    points,
+  };
+}
+
+/** Why a branch and release as typed cannot choose releases: which one, and what was expected. */
+export interface ChoiceProblem {
+  readonly field: "branch" | "release";
+  readonly given: string;
+  readonly expected: string;
+}
+
+/** A branch ("4.5") or a release ("4.5.3") as people type them, or what is wrong with them. */
+export function velocityChoice(branch: string | undefined, release: string | undefined): VelocityChoice | ChoiceProblem {
+  if (branch !== undefined && release !== undefined) return { field: "release", given: release, expected: "no branch beside it: branch and release each choose the releases" };
+  if (branch !== undefined && !/^\d{1,4}\.\d{1,4}$/.test(branch.trim())) return { field: "branch", given: branch, expected: "major.minor, such as 4.5" };
+  if (release !== undefined && !/^\d{1,4}\.\d{1,4}\.\d{1,6}$/.test(release.trim())) return { field: "release", given: release, expected: "a version such as 4.5.3" };
+  return { ...(branch !== undefined ? { branch: branch.trim() } : {}), ...(release !== undefined ? { release: release.trim() } : {}) };
+}
