@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { recordPostgresStatistics } from "../../src/stats/postgres.ts";
+import { adoptionCurve } from "../../src/stats/velocity.ts";
+import { versionDaysSince } from "../../src/store/statistics.ts";
 import { transaction } from "../../src/store/postgres-tx.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import { expected, population } from "../support/population.ts";
@@ -62,5 +64,22 @@ describe.skipIf(server === null)("the Grafana dashboard's SQL on PostgreSQL", ()
     expect((await panel(8))[0]).toMatchObject({ version: top[0], servers: top[1] });
     expect(await panel(7)).toHaveLength(7);
     expect((await panel(10))[0]).toMatchObject({ domains: 1, failing: 1 });
+  });
+
+  it("draws each release's adoption as vmcrawl stats velocity computes it", async () => {
+    // The latest of two branches, published the day the first statistics were recorded.
+    const published = new Date(now.getTime() - 4 * 86_400_000).toISOString().slice(0, 10);
+    await store.query("INSERT INTO releases (version, published_on) VALUES ('4.5.6', ?), ('4.4.13', ?)", [published, published]);
+    const days = await versionDaysSince(store.query, published);
+    const rows = await panel(11);
+    expect(new Set(rows.map((r) => r.metric))).toEqual(new Set(["4.5.6", "4.4.13"]));
+    for (const version of ["4.5.6", "4.4.13"]) {
+      const curve = adoptionCurve({ version, publishedOn: published }, days);
+      const drawn = rows.filter((r) => r.metric === version);
+      expect(drawn.map((r) => new Date(String(r.time)).toISOString().slice(0, 10))).toEqual(curve.points.map((p) => p.date));
+      drawn.forEach((r, i) => expect(Number(r.value), `${version} on ${curve.points[i]!.date}`).toBeCloseTo(curve.points[i]!.serverShare!, 9));
+      expect(curve.points[0]!.serverShare).toBeGreaterThan(0);
+      expect(curve.points[0]!.serverShare).toBeLessThan(1);
+    }
   });
 });
