@@ -41,6 +41,9 @@ beforeAll(async () => {
   await store.migrate();
   for (const s of servers) await store.query("INSERT INTO mastodon_domains (domain, software_version, active_users_monthly, timestamp) VALUES (?, ?, ?, ?)", [s.domain, s.version, s.mau, s.timestamp]);
   for (let d = 5; d >= 0; d--) recordSqliteStatistics(store.crawl, new Date(now.getTime() - d * 86_400_000), 100);
+  // Two branches' newest releases, published the day the first statistics were recorded: their adoption curves.
+  const published = new Date(now.getTime() - 5 * 86_400_000).toISOString().slice(0, 10);
+  await store.query("INSERT INTO releases (version, published_on) VALUES ('4.5.6', ?), ('4.5.5', ?), ('4.4.13', ?)", [published, published, published]);
   await store.close();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -74,6 +77,10 @@ describe.skipIf(!available && process.env.CI !== "true")("the dashboard in Chrom
     expect(await page.textContent("#patched-servers")).toBe(`${((truth.patched_instances! / truth.instances!) * 100).toFixed(1)}%`);
     expect(await page.locator("#branches tbody tr").count()).toBeGreaterThanOrEqual(7);
     expect(await page.locator("#history polyline").count()).toBe(2);
+    // One curve per branch, its newest release (4.5.5 is not 4.5's newest).
+    await page.waitForFunction(() => document.querySelectorAll("#velocity polyline").length > 0);
+    expect(await page.locator("#velocity polyline").count()).toBe(2);
+    expect(await page.textContent("#velocity-legend")).toBe("4.5.6 4.4.13 ");
 
     // The list needs the key: the page asks for it (the browser's own 401 is expected, nothing else).
     await page.waitForSelector("#key-form:not([hidden])");

@@ -44,6 +44,11 @@ export const INDEX_HTML = String.raw`<!doctype html>
     </div>
   </section>
   <section>
+    <h2>Release adoption: share of each branch's servers on its newest release or later</h2>
+    <svg id="velocity" viewBox="0 0 600 220" role="img" aria-label="Share of each branch's servers on its newest release, by days since it was published"></svg>
+    <p class="legend" id="velocity-legend"></p>
+  </section>
+  <section>
     <h2>Security advisories</h2>
     <table id="advisories"><thead><tr><th>Advisory</th><th>Severity</th><th class="num">Servers affected</th><th class="num">Users affected</th></tr></thead><tbody></tbody></table>
   </section>
@@ -91,6 +96,8 @@ tbody tr:last-child td { border-bottom: 0; }
 svg { width: 100%; height: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
 svg .axis { stroke: var(--line); } svg text { fill: var(--muted); font-size: 11px; }
 svg .servers { fill: none; stroke: var(--good); stroke-width: 2; } svg .users { fill: none; stroke: var(--users); stroke-width: 2; }
+svg .r0, svg .r1, svg .r2, svg .r3 { fill: none; stroke-width: 2; } svg .r0 { stroke: var(--good); } svg .r1 { stroke: var(--users); } svg .r2 { stroke: #d08770; } svg .r3 { stroke: #b48ead; }
+.swatch.r0 { background: var(--good); } .swatch.r1 { background: var(--users); } .swatch.r2 { background: #d08770; } .swatch.r3 { background: #b48ead; }
 .legend { color: var(--muted); font-size: .85rem; } .swatch { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 10px; } .swatch.servers { background: var(--good); } .swatch.users { background: var(--users); }
 #instance-controls, #key-form { display: flex; gap: 8px; margin-bottom: 10px; flex-wrap: wrap; }
 #key-form[hidden] { display: none; }
@@ -168,6 +175,23 @@ export const APP_JS = String.raw`"use strict";
     line("users", function (d) { return share(d.patched_mau, d.mau) || 0; });
     node("text", { x: 40, y: 216 }, valid[0].date); node("text", { x: 520, y: 216 }, valid[valid.length - 1].date);
   }
+  /** The newest release of each branch (the API lists a branch's newest first): its share of the branch by days since publication. */
+  function velocity(releases) {
+    var svg = document.getElementById("velocity"); while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var legend = document.getElementById("velocity-legend"); legend.textContent = "";
+    var ns = "http://www.w3.org/2000/svg";
+    function node(tag, attrs, text) { var n = document.createElementNS(ns, tag); Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); }); if (text) n.textContent = text; svg.appendChild(n); return n; }
+    [0, 0.5, 1].forEach(function (y) { var py = 200 - y * 180; node("line", { x1: 40, x2: 590, y1: py, y2: py, "class": "axis" }); node("text", { x: 4, y: py + 4 }, (y * 100) + "%"); });
+    var seen = {}; var shown = releases.filter(function (r) { if (seen[r.branch]) return false; seen[r.branch] = true; return r.points.some(function (p) { return p.serverShare !== null; }); }).slice(0, 4);
+    if (shown.length === 0) { node("text", { x: 170, y: 110 }, "no release adoption recorded yet"); return; }
+    var maxDays = Math.max(1, shown.reduce(function (m, r) { return Math.max(m, r.points[r.points.length - 1].days); }, 0));
+    shown.forEach(function (r, i) {
+      var pts = r.points.filter(function (p) { return p.serverShare !== null; }).map(function (p) { return (40 + p.days * 550 / maxDays).toFixed(1) + "," + (200 - p.serverShare * 180).toFixed(1); });
+      node("polyline", { points: pts.join(" "), "class": "r" + i });
+      legend.appendChild(el("span", undefined, "swatch r" + i)); legend.appendChild(document.createTextNode(r.release + (r.partial ? " (since recording began)" : "") + " "));
+    });
+    node("text", { x: 40, y: 216 }, "published"); node("text", { x: 500, y: 216 }, maxDays + " days later");
+  }
   function advisories(a) {
     var body = document.querySelector("#advisories tbody"); body.textContent = "";
     if (a.advisories.length === 0) { var tr0 = el("tr"); cell(tr0, "No advisories imported yet"); body.appendChild(tr0); return; }
@@ -193,8 +217,8 @@ export const APP_JS = String.raw`"use strict";
     }).catch(function (e) { if (e.status === 401) document.getElementById("key-form").hidden = false; else throw e; });
   }
   function start() {
-    Promise.all([get("/summary"), get("/branches"), get("/versions"), get("/history?days=90"), get("/advisories")]).then(function (r) {
-      summary(r[0]); branches(r[1]); versions(r[2]); history(r[3]); advisories(r[4]);
+    Promise.all([get("/summary"), get("/branches"), get("/versions"), get("/history?days=90"), get("/advisories"), get("/velocity")]).then(function (r) {
+      summary(r[0]); branches(r[1]); versions(r[2]); history(r[3]); advisories(r[4]); velocity(r[5]);
     }).catch(function (e) { document.getElementById("as-of").textContent = "Could not load the figures: " + e.message; });
     instances();
     var timer;
