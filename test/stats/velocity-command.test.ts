@@ -2,6 +2,7 @@
  * `vmcrawl stats velocity` over a store holding recorded per-version counts and release days:
  * the text, the CSV, and the `--json` fields, which are a contract for scripts.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite.ts";
@@ -45,6 +46,22 @@ describe("vmcrawl stats velocity", () => {
     expect(release.latest).toEqual({ date: "2026-01-05", serverShare: 0.9, userShare: 0.9 });
     expect(Object.keys(release.points[0])).toEqual(["date", "days", "servers", "users", "serverShare", "userShare"]);
     expect(release.points.map((p: { days: number }) => p.days)).toEqual([0, 1, 2, 4]);
+  });
+
+  it("prints the fields the README's example documents, no more and no fewer", async () => {
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Patch velocity"));
+    const example = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)![1]!)[0];
+    const [actual] = JSON.parse((await cli(["stats", "velocity", "--release", "4.5.3", "--json"], { home })).stdout);
+    /** The shape of a value: its keys, all the way down (arrays by their first item). */
+    const shape = (v: unknown): unknown =>
+      Array.isArray(v) ? [shape(v[0])] : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)])) : typeof v;
+    // The example's "90": null is a threshold not reached; the shape of a reached one is the other thresholds'.
+    expect(Object.keys(example)).toEqual(Object.keys(actual));
+    expect(shape(example.points)).toEqual(shape(actual.points));
+    expect(shape(example.latest)).toEqual(shape(actual.latest));
+    expect(Object.keys(example.daysTo.servers)).toEqual(Object.keys(actual.daysTo.servers));
+    expect(shape(example.daysTo.servers["50"])).toEqual(shape(actual.daysTo.servers["50"]));
   });
 
   it("shows the newest releases of each supported branch by default, one line each, with 'not yet' and today's share", async () => {
