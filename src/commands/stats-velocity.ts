@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import type { Adoption, Reached } from "../stats/velocity.ts";
-import { loadVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
+import { loadVelocity, type ReleaseVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
 import { describeStorage } from "../store/index.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
@@ -27,14 +27,14 @@ function reachedText(reached: Reached | undefined, now: number | undefined): str
   return `${reached.atMost ? "≤ " : ""}${reached.days} ${reached.days === 1 ? "day" : "days"}`;
 }
 
-export function renderVelocity(report: readonly Adoption[], storage: string): string {
+export function renderVelocity(report: readonly ReleaseVelocity[], storage: string): string {
   if (report.length === 0) {
     return `No release to show in ${storage}: vmcrawl manage versions update reads the releases, and every day's statistics record the versions servers run.`;
   }
   const lines = [`How fast each release reached its branch's servers, in ${storage} (50% and 90% of the branch; the last 30 recorded days):`];
   for (const a of report) {
     const now = a.points.at(-1)?.serverShare;
-    const partial = a.partial ? "  (recording began after it was published)" : "";
+    const partial = `${a.security ? "  security release" : ""}${a.partial ? "  (recording began after it was published)" : ""}`;
     lines.push(
       `  ${a.release.padEnd(9)} ${`(${a.branch}, published ${a.publishedOn})`.padEnd(28)} 50%: ${reachedText(a.servers[1], now).padEnd(20)} 90%: ${reachedText(a.servers[3], now).padEnd(20)} ${sparkline(a)}${partial}`,
     );

@@ -3,26 +3,43 @@
  * curves (velocity.ts) from the store's release days and per-version counts, and the one JSON form
  * both print, whose fields are a contract for scripts (test/stats/velocity-command.test.ts).
  */
+import { patchedVersionTexts } from "../store/advisories.ts";
 import { releaseRows } from "../store/releases.ts";
 import type { Query } from "../store/queries.ts";
 import { versionDaysSince } from "../store/statistics.ts";
 import { readBranches } from "../versions/branches.ts";
 import { type Adoption, type Reached, THRESHOLDS, type VelocityChoice, velocityReport } from "./velocity.ts";
 
+/** A release's curve, and whether it fixed a security advisory (a patched version of one imported). */
+export interface ReleaseVelocity extends Adoption {
+  readonly security: boolean;
+}
+
 /** The curves of the releases `choice` names, or the newest of each supported branch. */
-export async function loadVelocity(query: Query, choice: VelocityChoice = {}): Promise<Adoption[]> {
+export async function loadVelocity(query: Query, choice: VelocityChoice = {}): Promise<ReleaseVelocity[]> {
   const releases = await releaseRows(query);
   const supported = (await readBranches(query)).filter((b) => b.status === "release").map((b) => b.branch);
   // Chosen first, so only the days since the oldest one's publication are read.
   const since = velocityReport(releases, [], supported, choice)
     .map((a) => a.publishedOn)
     .sort()[0];
-  return since === undefined ? [] : velocityReport(releases, await versionDaysSince(query, since), supported, choice);
+  if (since === undefined) return [];
+  const security = securityReleases(await patchedVersionTexts(query));
+  return velocityReport(releases, await versionDaysSince(query, since), supported, choice).map((a) => ({ ...a, security: security.has(a.release) }));
+}
+
+/** The versions named in advisories' patched versions ("4.5.7, 4.4.14", ">= 4.3.5"): linear, one token at a time. */
+export function securityReleases(patchedVersions: readonly string[]): Set<string> {
+  const versions = new Set<string>();
+  for (const text of patchedVersions) for (const token of text.split(/[\s,|<>=]+/)) if (/^\d{1,4}\.\d{1,4}\.\d{1,6}$/.test(token)) versions.add(token);
+  return versions;
 }
 
 export interface VelocityJson {
   readonly release: string;
   readonly branch: string;
+  /** It fixed a security advisory. */
+  readonly security: boolean;
   readonly publishedOn: string;
   readonly partial: boolean;
   /** Days after publication until the share of the branch's servers (users) first reached 25/50/75/90 %; null: not yet. */
@@ -31,13 +48,14 @@ export interface VelocityJson {
   readonly points: readonly { date: string; days: number; servers: number; users: number; serverShare: number | null; userShare: number | null }[];
 }
 
-export function velocityJson(a: Adoption): VelocityJson {
+export function velocityJson(a: ReleaseVelocity): VelocityJson {
   const keyed = (reached: readonly (Reached | undefined)[]) => Object.fromEntries(THRESHOLDS.map((t, i) => [String(t * 100), reached[i] ?? null]));
   const points = a.points.map((p) => ({ date: p.date, days: p.days, servers: p.servers, users: p.users, serverShare: p.serverShare ?? null, userShare: p.userShare ?? null }));
   const last = points.at(-1);
   return {
     release: a.release,
     branch: a.branch,
+    security: a.security,
     publishedOn: a.publishedOn,
     partial: a.partial,
     daysTo: { servers: keyed(a.servers), users: keyed(a.users) },

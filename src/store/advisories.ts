@@ -32,3 +32,8 @@ export async function upsertAdvisory(query: Query, a: AdvisoryRow): Promise<void
 export async function advisoryRows(query: Query): Promise<Row[]> {
   return query("SELECT ghsa_id, cve_id, summary, severity, published_at, affected_spec, parse_status, override_spec FROM security_advisories ORDER BY published_at DESC, ghsa_id", []);
 }
+
+/** Each advisory's patched versions as GitHub gave them ("4.5.7, 4.4.14"): which releases were security releases. */
+export async function patchedVersionTexts(query: Query): Promise<string[]> {
+  return (await query("SELECT patched_versions FROM security_advisories", [])).map((r) => String(r.patched_versions ?? ""));
+}

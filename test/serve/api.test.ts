@@ -77,6 +77,7 @@ describe.each(stores)("the API on %s", (name, open) => {
       {
         release: "4.5.3",
         branch: "4.5",
+        security: false,
         publishedOn: "2026-01-01",
         partial: true,
         daysTo: { servers: { "25": { days: 1, atMost: true }, "50": { days: 1, atMost: true }, "75": { days: 1, atMost: true }, "90": null }, users: { "25": { days: 1, atMost: true }, "50": { days: 1, atMost: true }, "75": { days: 1, atMost: true }, "90": null } },

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { securityReleases } from "../../src/stats/velocity-report.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
 import { cli, tempHome } from "../support/cli.ts";
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
   for (const [date, version, servers, users] of counts) {
     await store.query("INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (?, ?, ?, ?, ?)", [date, version, version.split(".").slice(0, 2).join("."), servers, users]);
   }
+  await store.query("INSERT INTO security_advisories (ghsa_id, summary, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-1', 'one', '< 4.5.3', '4.5.3, 4.4.14', '<4.5.3', 'ok', '2026-01-01T00:00:00Z')", []);
   await store.close();
 });
 
@@ -39,8 +41,8 @@ describe("vmcrawl stats velocity", () => {
     expect(code, stderr).toBe(0);
     const [release, ...rest] = JSON.parse(stdout);
     expect(rest).toEqual([]);
-    expect(Object.keys(release)).toEqual(["release", "branch", "publishedOn", "partial", "daysTo", "latest", "points"]);
-    expect(release).toMatchObject({ release: "4.5.3", branch: "4.5", publishedOn: "2026-01-01", partial: false });
+    expect(Object.keys(release)).toEqual(["release", "branch", "security", "publishedOn", "partial", "daysTo", "latest", "points"]);
+    expect(release).toMatchObject({ release: "4.5.3", branch: "4.5", security: true, publishedOn: "2026-01-01", partial: false });
     expect(release.daysTo.servers).toEqual({ "25": { days: 1, atMost: false }, "50": { days: 2, atMost: false }, "75": { days: 4, atMost: false }, "90": { days: 4, atMost: false } });
     expect(release.daysTo.users).toEqual({ "25": { days: 1, atMost: false }, "50": { days: 1, atMost: false }, "75": { days: 4, atMost: false }, "90": { days: 4, atMost: false } });
     expect(release.latest).toEqual({ date: "2026-01-05", serverShare: 0.9, userShare: 0.9 });
@@ -67,7 +69,7 @@ describe("vmcrawl stats velocity", () => {
   it("shows the newest releases of each supported branch by default, one line each, with 'not yet' and today's share", async () => {
     const { code, stdout } = await cli(["stats", "velocity"], { home });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ {2}4\.5\.3 +\(4\.5, published 2026-01-01\) +50%: 2 days +90%: 4 days +\S+$/m);
+    expect(stdout).toMatch(/^ {2}4\.5\.3 +\(4\.5, published 2026-01-01\) +50%: 2 days +90%: 4 days +\S+ {2}security release$/m);
     // Published before recording began: partial.
     expect(stdout).toMatch(/^ {2}4\.5\.2 .*\(recording began after it was published\)$/m);
     expect(stdout).toMatch(/^ {2}4\.4\.14 +\(4\.4, published 2026-01-01\) +50%: 4 days +90%: not yet \(now 50%\)/m);
@@ -98,6 +100,14 @@ describe("vmcrawl stats velocity", () => {
     const { code, stderr } = await cli(["stats", "velocity", ...args], { home });
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+  });
+
+  it.each([
+    [["4.5.3, 4.4.14"], ["4.5.3", "4.4.14"]],
+    [[">= 4.3.5", "4.2.12 | 4.1.20"], ["4.3.5", "4.2.12", "4.1.20"]],
+    [["", "none", "4.5", "v4.5.3"], []],
+  ])("reads the security releases out of advisories' patched versions %j", (texts, versions) => {
+    expect([...securityReleases(texts)]).toEqual(versions);
   });
 
   it("says what to do when nothing is recorded yet", async () => {
