@@ -6,7 +6,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import type { Adoption, Reached } from "../stats/velocity.ts";
-import { loadVelocity, type ReleaseVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
+import { type AdvisoryExposure, loadExposure, loadVelocity, type ReleaseVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
 import { describeStorage } from "../store/index.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
@@ -42,6 +42,18 @@ export function renderVelocity(report: readonly ReleaseVelocity[], storage: stri
   return lines.join("\n");
 }
 
+/** One line per advisory: servers and users exposed on the last recorded day, and server-days since publication. */
+export function renderExposure(advisories: readonly AdvisoryExposure[]): string {
+  if (advisories.length === 0) return "";
+  const lines = ["Security advisories: servers on an affected version since each was published (server-days over the recorded days):"];
+  for (const a of advisories) {
+    const last = a.points.at(-1);
+    const now = last === undefined ? "no day recorded since" : `${last.servers} ${last.servers === 1 ? "server" : "servers"} and ${last.users} users exposed on ${last.date}`;
+    lines.push(`  ${[a.ghsaId, a.cveId].filter(Boolean).join(", ").padEnd(36)} published ${a.publishedOn}: ${now}, ${a.serverDays} server-days${a.partial ? " (recording began after it was published)" : ""}`);
+  }
+  return lines.join("\n");
+}
+
 export function renderVelocityCsv(report: readonly Adoption[]): string {
   const rows = ["release,branch,published_on,partial,date,days,servers,users,server_share,user_share"];
   for (const a of report) {
@@ -65,9 +77,11 @@ export default defineCommand({
     const choice = velocityChoice(branch, release);
     if ("expected" in choice) throw new UsageError(`--${choice.field} "${choice.given}" is not valid: expected ${choice.expected}`);
     const config = runtime.config();
-    const report = await withStore(runtime, (store) => loadVelocity(store.query, choice));
+    const [report, advisories] = await withStore(runtime, (store) => Promise.all([loadVelocity(store.query, choice), json === true || csv === true ? [] : loadExposure(store.query)]));
     if (json === true) return println(runtime, JSON.stringify(report.map(velocityJson), null, 2));
     if (csv === true) return void runtime.io.stdout.write(renderVelocityCsv(report));
     println(runtime, renderVelocity(report, describeStorage(config)));
+    const exposed = renderExposure(advisories);
+    if (exposed !== "") println(runtime, `\n${exposed}`);
   },
 });

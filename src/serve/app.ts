@@ -5,7 +5,7 @@
  * with the parameter named, and the snapshot of published servers computed
  * once per VMCRAWL_FILTER_CACHE_SECONDS. Hono, on any Store.
  */
-import { loadVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
+import { loadExposure, loadVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
 import { type Context, Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { parseDomain } from "../net/domain.ts";
@@ -121,6 +121,11 @@ export function createApi(options: ApiOptions): Hono {
     const choice = velocityChoice(params.branch, params.release);
     if ("expected" in choice) throw new BadParameter(choice.field, choice.expected, choice.given);
     return c.json((await loadVelocity(query, choice)).map(velocityJson));
+  });
+
+  app.get("/exposure", async (c) => {
+    knownParams(c.req.query(), []);
+    return c.json(await loadExposure(query));
   });
 
   app.get("/release-versions", async (c) => {

@@ -26,6 +26,7 @@ export function openApiDocument() {
         query("branch", { type: "string", pattern: "^\\d{1,4}\\.\\d{1,4}$" }, "Only this branch's newest releases (4.5)"),
         query("release", { type: "string", pattern: "^\\d{1,4}\\.\\d{1,4}\\.\\d{1,6}$" }, "Only this release (4.5.3)"),
       ]),
+      "/exposure": publicGet("Each security advisory's exposure since it was published: servers and users on an affected version per recorded day, and server-days"),
       "/release-versions": publicGet("Tracked branches and nightly ranges"),
       "/crawler": publicGet("The crawl queue: domains, due, leased, terminal, failing by class"),
       "/instances": keyedGet("Published servers, paged", [

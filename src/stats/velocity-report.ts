@@ -3,12 +3,12 @@
  * curves (velocity.ts) from the store's release days and per-version counts, and the one JSON form
  * both print, whose fields are a contract for scripts (test/stats/velocity-command.test.ts).
  */
-import { patchedVersionTexts } from "../store/advisories.ts";
+import { advisoryRows, patchedVersionTexts } from "../store/advisories.ts";
 import { releaseRows } from "../store/releases.ts";
 import type { Query } from "../store/queries.ts";
 import { versionDaysSince } from "../store/statistics.ts";
 import { readBranches } from "../versions/branches.ts";
-import { type Adoption, type Reached, THRESHOLDS, type VelocityChoice, velocityReport } from "./velocity.ts";
+import { type Adoption, type Exposure, exposure, type Reached, THRESHOLDS, type VelocityChoice, velocityReport } from "./velocity.ts";
 
 /** A release's curve, and whether it fixed a security advisory (a patched version of one imported). */
 export interface ReleaseVelocity extends Adoption {
@@ -77,4 +77,25 @@ export function velocityChoice(branch: string | undefined, release: string | und
   if (branch !== undefined && !/^\d{1,4}\.\d{1,4}$/.test(branch.trim())) return { field: "branch", given: branch, expected: "major.minor, such as 4.5" };
   if (release !== undefined && !/^\d{1,4}\.\d{1,4}\.\d{1,6}$/.test(release.trim())) return { field: "release", given: release, expected: "a version such as 4.5.3" };
   return { ...(branch !== undefined ? { branch: branch.trim() } : {}), ...(release !== undefined ? { release: release.trim() } : {}) };
+}
+
+/** One advisory's exposure since it was published: the servers and users on an affected version each recorded day. */
+export interface AdvisoryExposure extends Exposure {
+  readonly ghsaId: string;
+  readonly cveId: string | null;
+  /** The range used: a person's override, else the one derived from GitHub's. */
+  readonly spec: string;
+}
+
+/** Every imported advisory with a publication date and a range, newest first. */
+export async function loadExposure(query: Query): Promise<AdvisoryExposure[]> {
+  const advisories = (await advisoryRows(query)).flatMap((a) => {
+    const published = typeof a.published_at === "string" ? /^\d{4}-\d{2}-\d{2}/.exec(a.published_at)?.[0] : undefined;
+    const spec = typeof a.override_spec === "string" && a.override_spec !== "" ? a.override_spec : String(a.affected_spec ?? "");
+    return published === undefined || spec === "" ? [] : [{ ghsaId: String(a.ghsa_id), cveId: a.cve_id === null ? null : String(a.cve_id), spec, published }];
+  });
+  const since = advisories.map((a) => a.published).sort()[0];
+  if (since === undefined) return [];
+  const days = await versionDaysSince(query, since);
+  return advisories.map((a) => ({ ghsaId: a.ghsaId, cveId: a.cveId, spec: a.spec, ...exposure(a.spec, a.published, days) }));
 }

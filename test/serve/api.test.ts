@@ -85,6 +85,15 @@ describe.each(stores)("the API on %s", (name, open) => {
         points: [{ date: "2026-01-02", days: 1, servers: 3, users: 30, serverShare: 0.75, userShare: 0.75 }],
       },
     ]);
+    await store.query(
+      "INSERT INTO security_advisories (ghsa_id, summary, published_at, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-2', 'two', '2026-01-01T08:00:00Z', '< 4.5.3', '4.5.3', '<4.5.3', 'ok', '2026-01-01T08:00:00Z')",
+      [],
+    );
+    const exposed = await get("/exposure", {});
+    expect(exposed.status).toBe(200);
+    expect(exposed.body).toEqual([{ ghsaId: "GHSA-2", cveId: null, spec: "<4.5.3", publishedOn: "2026-01-01", partial: true, points: [{ date: "2026-01-02", days: 1, servers: 1, users: 10 }], serverDays: 1 }]);
+    // The other tests count the advisories they import.
+    await store.query("DELETE FROM security_advisories WHERE ghsa_id = 'GHSA-2'", []);
   });
 
   it.skipIf(skip)("summary: servers, users, patched and EOL shares, as computed independently", async () => {

@@ -31,7 +31,7 @@ beforeAll(async () => {
   for (const [date, version, servers, users] of counts) {
     await store.query("INSERT INTO version_statistics (date, version, branch, instances, mau) VALUES (?, ?, ?, ?, ?)", [date, version, version.split(".").slice(0, 2).join("."), servers, users]);
   }
-  await store.query("INSERT INTO security_advisories (ghsa_id, summary, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-1', 'one', '< 4.5.3', '4.5.3, 4.4.14', '<4.5.3', 'ok', '2026-01-01T00:00:00Z')", []);
+  await store.query("INSERT INTO security_advisories (ghsa_id, summary, published_at, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-1', 'one', '2026-01-02T09:00:00Z', '< 4.5.3, < 4.4.14', '4.5.3, 4.4.14', '>=4.5.0-0 <4.5.3 || >=4.4.0-0 <4.4.14', 'ok', '2026-01-01T00:00:00Z')", []);
   await store.close();
 });
 
@@ -75,6 +75,8 @@ describe("vmcrawl stats velocity", () => {
     expect(stdout).toMatch(/^ {2}4\.4\.14 +\(4\.4, published 2026-01-01\) +50%: 4 days +90%: not yet \(now 50%\)/m);
     // Pre-releases are not releases here.
     expect(stdout).not.toContain("4.6.0-alpha.5");
+    // Each advisory's exposure since its publication: 7, 4, then 1 + 2 servers (4.5.2, and 4.4.13) over the recorded days.
+    expect(stdout).toMatch(/^ {2}GHSA-1 +published 2026-01-02: 3 servers and 30 users exposed on 2026-01-05, 14 server-days$/m);
   });
 
   it("--csv: one row per release and recorded day, the share empty on a day the branch had no server", async () => {
