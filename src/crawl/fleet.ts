@@ -58,24 +58,29 @@ export async function openFleet(config: Config, staging: SqliteStore, log: (line
 export function withFleetState(source: RunSource, fleet: FleetNode, staging: SqliteStore, page = 200): RunSource {
   return {
     ...source,
-    domains: (async function* () {
-      let batch: DomainName[] = [];
-      const flush = async function* () {
-        try {
-          staging.staging.adoptStates(await statesOf(fleet.pg.sql, batch.map((d) => d.name)));
-        } catch {
-          // PostgreSQL away: crawl on the local state; the syncer reports the outage.
-        }
-        yield* batch;
-        batch = [];
-      };
-      for await (const domain of source.domains) {
-        batch.push(domain);
-        if (batch.length >= page) yield* flush();
+    domains: inPages(source.domains, page, async (batch) => {
+      try {
+        staging.staging.adoptStates(await statesOf(fleet.pg.sql, batch.map((d) => d.name)));
+      } catch {
+        // PostgreSQL away: crawl on the local state; the syncer reports the outage.
       }
-      if (batch.length > 0) yield* flush();
-    })(),
+      return batch;
+    }),
   };
+}
+
+/** `domains` a page at a time through `take`, which says which of each page go on; undefined ends the run of them. */
+async function* inPages(domains: AsyncIterable<DomainName>, page: number, take: (batch: DomainName[]) => Promise<readonly DomainName[] | undefined>): AsyncGenerator<DomainName> {
+  let batch: DomainName[] = [];
+  for await (const domain of domains) {
+    batch.push(domain);
+    if (batch.length < page) continue;
+    const taken = await take(batch);
+    if (taken === undefined) return;
+    yield* taken;
+    batch = [];
+  }
+  if (batch.length > 0) yield* (await take(batch)) ?? [];
 }
 
 /**
@@ -87,36 +92,25 @@ export function withFleetState(source: RunSource, fleet: FleetNode, staging: Sql
  */
 export function withLeases(source: RunSource, fleet: FleetNode, staging: SqliteStore, leaseSeconds: number, log: (line: string) => void, page = 200): RunSource {
   const leases = postgresLeases(fleet.pg.sql);
+  // Taken at the first claim, by PostgreSQL's clock, which every node's crawls are stamped against.
+  let since: string | undefined;
   return {
     ...source,
-    domains: (async function* () {
-      // Taken at the first claim, by PostgreSQL's clock, which every node's crawls are stamped against.
-      let since: string | undefined;
-      let batch: DomainName[] = [];
-      const flush = async function* () {
-        let states: DomainState[];
-        try {
-          since ??= await leases.clock();
-          states = await leases.claimNamed(fleet.identity, leaseSeconds, batch.map((d) => d.name), since);
-        } catch (err) {
-          // Claiming needs PostgreSQL: without it the selection ends here; what was crawled stays staged.
-          log(`the selection stops: PostgreSQL cannot hand out more domains (${describe(err)}); the results so far are staged`);
-          batch = [];
-          return false;
-        }
-        staging.staging.adoptStates(states);
-        staging.crawl.insertDomains(states.map((s) => s.domain));
-        const claimed = new Set(states.map((s) => s.domain));
-        yield* batch.filter((d) => claimed.has(d.name));
-        batch = [];
-        return true;
-      };
-      for await (const domain of source.domains) {
-        batch.push(domain);
-        if (batch.length >= page && !(yield* flush())) return;
+    domains: inPages(source.domains, page, async (batch) => {
+      let states: DomainState[];
+      try {
+        since ??= await leases.clock();
+        states = await leases.claimNamed(fleet.identity, leaseSeconds, batch.map((d) => d.name), since);
+      } catch (err) {
+        // Claiming needs PostgreSQL: without it the selection ends here; what was crawled stays staged.
+        log(`the selection stops: PostgreSQL cannot hand out more domains (${describe(err)}); the results so far are staged`);
+        return undefined;
       }
-      if (batch.length > 0) yield* flush();
-    })(),
+      staging.staging.adoptStates(states);
+      staging.crawl.insertDomains(states.map((s) => s.domain));
+      const claimed = new Set(states.map((s) => s.domain));
+      return batch.filter((d) => claimed.has(d.name));
+    }),
   };
 }
 

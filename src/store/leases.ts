@@ -51,7 +51,8 @@ function claimable(now: string, endsWith: (name: string, suffix: string) => stri
     AND NOT EXISTS (SELECT 1 FROM dni d WHERE d.force = 'hard' AND (r.domain = d.domain OR ${endsWith("r.domain", "'.' || d.domain")}))`;
 }
 
-const STATE_COLUMNS = "domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason";
+/** The columns a DomainState is read from (toState). */
+export const STATE_COLUMNS = "domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason";
 
 export function postgresLeases(sql: postgres.Sql): Leases {
   return {

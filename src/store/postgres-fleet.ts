@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import { transaction, type TxSql } from "./postgres-tx.ts";
 import { columnArrays, ERROR_LOG_COLUMNS, errorLogRow, insertErrorLog, PUBLISHED_COLUMNS, publishedRow, RAW_COLUMNS, rawRow, unnestSource, upsertPublished, upsertRaw, withdrawable, type Columns, type RowOf } from "./effects.ts";
 import type { ReleaseBranch } from "../versions/patch.ts";
-import { toState } from "./leases.ts";
+import { STATE_COLUMNS, toState } from "./leases.ts";
 import { sanitizeStaged } from "./sanitize.ts";
 import type { ApplyResult, DomainState, ReferenceData, StagedChange, StagedEntry } from "./types.ts";
 
@@ -139,7 +139,7 @@ function outcomeStatements(tx: TxSql, last: readonly StagedOutcome[], nodeId: st
 /** The current state of named domains (explicit runs: `--file`, `--target`). */
 export async function statesOf(sql: postgres.Sql, domains: readonly string[]): Promise<DomainState[]> {
   if (domains.length === 0) return [];
-  const rows = await sql`SELECT domain, last_crawled_at, error_type, error_count, terminal_type, error_endpoint, error_reason FROM raw_domains WHERE domain = ANY(${domains as string[]})`;
+  const rows = await sql.unsafe(`SELECT ${STATE_COLUMNS} FROM raw_domains WHERE domain = ANY($1::text[])`, [domains as string[]] as never[]);
   return rows.map(toState);
 }
 
