@@ -15,7 +15,7 @@
  */
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { TlsMode } from "./spec.ts";
-import { daysFromNow, type Issuer, issueCertificate, newCertificateAuthority, newKeyPair, privateKeyPem } from "./x509.ts";
+import { daysFromNow, ISSUED_DAYS_AGO, type Issuer, issueCertificate, newCertificateAuthority, newKeyPair, privateKeyPem } from "./x509.ts";
 
 /** Domains that share one certificate; `id` is stable for the simulator's lifetime. */
 export interface CertificateGroup {
@@ -85,14 +85,14 @@ export class CertificateAuthorities {
     this.issued++;
     const issuer = mode === "untrusted" ? this.rogue : this.trusted;
     const dnsNames = mode === "wrong-host" ? names.map((name) => `other-host.${name}.invalid`) : names;
-    const validity = mode === "expired" ? { notBefore: new Date("2020-01-01T00:00:00Z"), notAfter: new Date("2021-01-01T00:00:00Z") } : { notBefore: daysFromNow(-1), notAfter: daysFromNow(90) };
+    const validity = mode === "expired" ? { notBefore: new Date("2020-01-01T00:00:00Z"), notAfter: new Date("2021-01-01T00:00:00Z") } : { notBefore: daysFromNow(-ISSUED_DAYS_AGO), notAfter: daysFromNow(90) };
     const cert = issueCertificate({ commonName: dnsNames[0]!, dnsNames, publicKey: this.leafKey.publicKey, isCa: false, ...validity }, issuer);
     return createSecureContext({ key: this.leafKeyPem, cert: cert + issuer.certPem });
   }
 
   /** Key and certificate for a server that does not use SNI contexts (the TLS 1.0 server). */
   staticCertificate(servername: string): { key: string; cert: string } {
-    const cert = issueCertificate({ commonName: servername, dnsNames: [servername], publicKey: this.leafKey.publicKey, isCa: false, notBefore: daysFromNow(-1), notAfter: daysFromNow(90) }, this.trusted);
+    const cert = issueCertificate({ commonName: servername, dnsNames: [servername], publicKey: this.leafKey.publicKey, isCa: false, notBefore: daysFromNow(-ISSUED_DAYS_AGO), notAfter: daysFromNow(90) }, this.trusted);
     return { key: this.leafKeyPem, cert };
   }
 }

@@ -46,6 +46,7 @@ export interface FedisimOptions {
 }
 
 export interface Fedisim extends AsyncDisposable {
+  /** What it serves now (`serve` swaps it). */
   readonly scenario: Scenario;
   readonly addresses: Readonly<Record<AddressRole, string>>;
   readonly dns: { readonly host: string; readonly port: number };
@@ -63,6 +64,13 @@ export interface Fedisim extends AsyncDisposable {
   truth(): Truth[];
   /** Writes crawler.env, domains.txt, truth.jsonl, hosts and ca.pem into `dir`. */
   writeFiles(dir?: string): void;
+  /**
+   * Serves another scenario over the same domains from now on: the same servers on another day
+   * (population.ts). Other names would need certificates, DNS and a TLD list it never made.
+   */
+  serve(next: Scenario): void;
+  /** Replaces what one plain file host answers (GitHub's releases as they stand on a simulated day). */
+  serveFiles(host: string, files: Readonly<Record<string, FileReply>>): void;
   close(): Promise<void>;
 }
 
@@ -79,7 +87,8 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
   const files: Record<string, Readonly<Record<string, FileReply>>> = { [TLD_HOST]: { [TLD_PATH]: ianaFile(scenarioTlds(scenario)) } };
   for (const [host, served] of Object.entries(options.files ?? {})) files[host] = { ...files[host], ...served };
   const fileHosts = new Map(Object.entries(files).map(([host, served]) => [host, fileHost(host, served)]));
-  const lookup = (ascii: string) => scenario.byAscii.get(ascii) ?? fileHosts.get(ascii);
+  let current = scenario;
+  const lookup = (ascii: string) => current.byAscii.get(ascii) ?? fileHosts.get(ascii);
   const groups = certificateGroups(scenario.byAscii.values());
   const certificateGroup = (ascii: string) => groups.get(ascii) ?? { id: `single ${ascii}`, names: [ascii] };
   if (options.certificatesUpfront === true) {
@@ -113,10 +122,12 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
     await Promise.all([servers.dns.close(), servers.https.close()]);
     if (ownDir) rmSync(dir, { recursive: true, force: true });
   };
-  const truth = () => scenario.listed.map((s) => s.truth);
+  const truth = () => current.listed.map((s) => s.truth);
 
   return {
-    scenario,
+    get scenario() {
+      return current;
+    },
     addresses,
     dns: { host: addresses.main, port: dns.port },
     httpsPort: https.port,
@@ -129,7 +140,15 @@ export async function startFedisim(scenario: Scenario, options: FedisimOptions =
     crawlerEnv,
     truth,
     writeFiles(out = dir) {
-      writeScenarioFiles(out, { scenario, crawlerEnv, caPem: authorities.trusted.certPem, addresses, truth: truth() });
+      writeScenarioFiles(out, { scenario: current, crawlerEnv, caPem: authorities.trusted.certPem, addresses, truth: truth() });
+    },
+    serve(next) {
+      const names = (s: Scenario) => [...s.byAscii.keys()].sort().join("\n");
+      if (names(next) !== names(current)) throw new Error("fedisim: serve() takes a scenario of the same domains");
+      current = next;
+    },
+    serveFiles(host, served) {
+      fileHosts.set(host, fileHost(host, served));
     },
     close,
     [Symbol.asyncDispose]: close,

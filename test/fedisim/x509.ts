@@ -133,7 +133,13 @@ export function issueCertificate(request: CertificateRequest, issuer: { commonNa
   return toPem(sequence(tbs, algorithm, bits(signature)));
 }
 
-export function newCertificateAuthority(commonName: string, validity = { notBefore: daysFromNow(-1), notAfter: daysFromNow(3650) }): Issuer {
+/**
+ * How long before today the simulator's certificates became valid: long enough for a crawler
+ * whose clock is set months back (the patch velocity test's simulated days).
+ */
+export const ISSUED_DAYS_AGO = 365;
+
+export function newCertificateAuthority(commonName: string, validity = { notBefore: daysFromNow(-ISSUED_DAYS_AGO), notAfter: daysFromNow(3650) }): Issuer {
   const keys = newKeyPair();
   const certPem = issueCertificate({ commonName, dnsNames: [], publicKey: keys.publicKey, isCa: true, ...validity }, { commonName, ...keys });
   return { commonName, certPem, ...keys };
