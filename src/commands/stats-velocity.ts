@@ -6,7 +6,8 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import type { Adoption, Reached } from "../stats/velocity.ts";
-import { type AdvisoryExposure, loadExposure, loadVelocity, type ReleaseVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
+import { loadExposure, loadVelocity, type ReleaseVelocity, velocityChoice, velocityJson } from "../stats/velocity-report.ts";
+import { renderExposure } from "./stats-exposure.ts";
 import { describeStorage } from "../store/index.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 
@@ -38,18 +39,6 @@ export function renderVelocity(report: readonly ReleaseVelocity[], storage: stri
     lines.push(
       `  ${a.release.padEnd(9)} ${`(${a.branch}, published ${a.publishedOn})`.padEnd(28)} 50%: ${reachedText(a.servers[1], now).padEnd(20)} 90%: ${reachedText(a.servers[3], now).padEnd(20)} ${sparkline(a)}${partial}`,
     );
-  }
-  return lines.join("\n");
-}
-
-/** One line per advisory: servers and users exposed on the last recorded day, and server-days since publication. */
-export function renderExposure(advisories: readonly AdvisoryExposure[]): string {
-  if (advisories.length === 0) return "";
-  const lines = ["Security advisories: servers on an affected version since each was published (server-days over the recorded days):"];
-  for (const a of advisories) {
-    const last = a.points.at(-1);
-    const now = last === undefined ? "no day recorded since" : `${last.servers} ${last.servers === 1 ? "server" : "servers"} and ${last.users} users exposed on ${last.date}`;
-    lines.push(`  ${[a.ghsaId, a.cveId].filter(Boolean).join(", ").padEnd(36)} published ${a.publishedOn}: ${now}, ${a.serverDays} server-days${a.partial ? " (recording began after it was published)" : ""}`);
   }
   return lines.join("\n");
 }

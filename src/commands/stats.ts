@@ -20,7 +20,10 @@ const MAX_DAYS = 3650;
 
 export default defineCommand({
   meta: metaOf("stats"),
-  subCommands: { velocity: () => import("./stats-velocity.ts").then((m) => m.default) },
+  subCommands: {
+    velocity: () => import("./stats-velocity.ts").then((m) => m.default),
+    exposure: () => import("./stats-exposure.ts").then((m) => m.default),
+  },
   args: {
     days: { type: "string", valueHint: "N", description: `Days of history, today included (default 14, at most ${MAX_DAYS})` },
     json: { type: "boolean", description: "Print JSON: the branches, the latest day and the history" },

@@ -76,7 +76,7 @@ export interface ReleaseFigures {
 // Plain x.y.z only, compared here without semver: a bug in the crawler's ordering cannot hide in both.
 const parts = (version: string) => version.split(".").map(Number) as [number, number, number];
 const branchOf = (version: string) => parts(version).slice(0, 2).join(".");
-function compare(a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const [x, y] = [parts(a), parts(b)];
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
 }
@@ -85,12 +85,12 @@ export function generatePopulation(options: PopulationOptions): Population {
   const base = generateScenario({ domains: options.servers, seed: options.seed, families: ["mastodon"], latency: { medianMs: 0 } });
   const rng = new Random(options.seed).fork("population");
   const byBranch = new Map<string, PlannedRelease[]>();
-  for (const r of [...options.releases].sort((a, b) => compare(a.version, b.version))) {
+  for (const r of [...options.releases].sort((a, b) => compareVersions(a.version, b.version))) {
     const list = byBranch.get(branchOf(r.version)) ?? [];
     list.push(r);
     byBranch.set(branchOf(r.version), list);
   }
-  const branches = [...byBranch.keys()].sort((a, b) => compare(`${b}.0`, `${a}.0`));
+  const branches = [...byBranch.keys()].sort((a, b) => compareVersions(`${b}.0`, `${a}.0`));
   const newest = branches[0]!;
   const delay = () => {
     // Inverse transform of the geometric distribution: a known law, whole days from 0 on.
@@ -115,7 +115,7 @@ export function generatePopulation(options: PopulationOptions): Population {
       .flatMap((r) => (rng.chance(options.never) ? [] : [{ day: r.day + delay(), version: r.version }]))
       .sort((a, b) => a.day - b.day);
     const changes = [{ day: -Infinity, version: releases[0]!.version }];
-    for (const t of taken) if (compare(t.version, changes.at(-1)!.version) > 0) changes.push(t);
+    for (const t of taken) if (compareVersions(t.version, changes.at(-1)!.version) > 0) changes.push(t);
     const last = changes.at(-1)!;
     if (changes.length > 1 && last.version === releases.at(-1)!.version && rng.chance(options.rollback)) {
       changes.push({ day: last.day + 2, version: changes.at(-2)!.version });
@@ -154,7 +154,7 @@ export function generatePopulation(options: PopulationOptions): Population {
       const daily: { day: number; adopted: number; branch: number; adoptedUsers: number; branchUsers: number }[] = [];
       for (let day = Math.max(0, release.day); day < options.days; day++) {
         const on = servers.map((s) => ({ s, v: versionOn(s, day) })).filter(({ v }) => branchOf(v) === branch);
-        const adopted = on.filter(({ v }) => compare(v, version) >= 0);
+        const adopted = on.filter(({ v }) => compareVersions(v, version) >= 0);
         const users = (list: typeof on) => list.reduce((n, { s }) => n + s.mau, 0);
         daily.push({ day, adopted: adopted.length, branch: on.length, adoptedUsers: users(adopted), branchUsers: users(on) });
       }

@@ -118,3 +118,36 @@ describe("vmcrawl stats velocity", () => {
     expect(stdout).toMatch(/^No release to show in .*: vmcrawl manage versions update reads the releases/);
   });
 });
+
+describe("vmcrawl stats exposure", () => {
+  // GHSA-1 (published 2026-01-02) affects 4.5.2 and 4.4.13: 7, 4, then 1 + 2 servers on the days recorded since.
+  const expected = [
+    { date: "2026-01-02", days: 0, servers: 7, users: 70 },
+    { date: "2026-01-03", days: 1, servers: 4, users: 40 },
+    { date: "2026-01-05", days: 3, servers: 3, users: 30 },
+  ];
+
+  it("--json: one object per advisory with its days since publication and the server-days, as the API gives", async () => {
+    const { code, stdout, stderr } = await cli(["stats", "exposure", "--json"], { home });
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([
+      { ghsaId: "GHSA-1", cveId: null, spec: ">=4.5.0-0 <4.5.3 || >=4.4.0-0 <4.4.14", publishedOn: "2026-01-02", partial: false, points: expected, serverDays: 14 },
+    ]);
+  });
+
+  it("text: a line per advisory; --csv: a row per advisory and recorded day", async () => {
+    expect((await cli(["stats", "exposure"], { home })).stdout).toMatch(/^ {2}GHSA-1 +published 2026-01-02: 3 servers and 30 users exposed on 2026-01-05, 14 server-days$/m);
+    expect((await cli(["stats", "exposure", "--csv"], { home })).stdout).toBe(
+      ["ghsa_id,cve_id,published_on,partial,date,days,servers,users", ...expected.map((p) => `GHSA-1,,2026-01-02,false,${p.date},${p.days},${p.servers},${p.users}`), ""].join("\n"),
+    );
+  });
+
+  it("says what to do with no advisory imported, and refuses --json with --csv (exit 2)", async () => {
+    const empty = await cli(["stats", "exposure"], { home: tempHome() });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^No advisory to show in .*: vmcrawl manage versions advisories imports them/);
+    const both = await cli(["stats", "exposure", "--json", "--csv"], { home });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--json and --csv each choose the output; use one/);
+  });
+});

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { binaryStore, requireBinary, runBinary, STORE_KINDS } from "../crawl/e2e.ts";
 import { type Fedisim, startFedisim } from "../fedisim/index.ts";
-import { generatePopulation, type PlannedRelease, type Population } from "../fedisim/population.ts";
+import { compareVersions, generatePopulation, type PlannedRelease, type Population } from "../fedisim/population.ts";
 import type { FileReply } from "../fedisim/spec.ts";
 import { clockAt, faketimeTestsRun } from "../support/faketime.ts";
-import type { VelocityJson } from "../../src/stats/velocity-report.ts";
+import type { AdvisoryExposure, VelocityJson } from "../../src/stats/velocity-report.ts";
 
 const server = inject("postgres");
 const runs = faketimeTestsRun();
@@ -33,6 +33,7 @@ const RELEASES: readonly PlannedRelease[] = [
 ];
 /** The advisory 4.5.2 and 4.4.9 fix, published with them. */
 const ADVISORY = { ghsa: "GHSA-velo-city-test", day: 2, range: "< 4.5.2, < 4.4.9", patched: "4.5.2, 4.4.9" };
+const affected = (v: string) => (v.startsWith("4.5.") && compareVersions(v, "4.5.2") < 0) || (v.startsWith("4.4.") && compareVersions(v, "4.4.9") < 0);
 const THRESHOLDS = [0.25, 0.5, 0.75, 0.9];
 const GITHUB_HOST = "api.github.fedisim.test";
 
@@ -93,7 +94,7 @@ afterAll(async () => {
 
 describe.skipIf(!runs).each(STORE_KINDS)("patch velocity over simulated days (%s)", (name) => {
   it.skipIf(name === "postgres" && server === null)(
-    "crawled once a day, gives the scenario's own days to each threshold, per release, for servers and users",
+    "crawled once a day, gives the scenario's own days to each threshold per release (servers and users) and the advisory's exposure",
     async () => {
       const { env } = await binaryStore(name, { server, sim, dir, node: "velocity" }, { VMCRAWL_GITHUB_API_URL: `https://${GITHUB_HOST}` });
       const on = (day: number, args: string[]) => runBinary(args, { env: { ...env, ...clockAt(noonOf(day)) }, cwd: dir, timeoutMs: 120_000 });
@@ -130,6 +131,16 @@ describe.skipIf(!runs).each(STORE_KINDS)("patch velocity over simulated days (%s
         // One point per recorded day since publication (from day 0 when published before), never before recording.
         expect(got.points.map((p) => ({ date: p.date, servers: p.servers }))).toEqual(want.daily.map((d) => ({ date: dateOf(d.day), servers: d.adopted })));
       }
+      // The advisory's exposure: the servers on an affected version each recorded day since it was published.
+      const [advisory, ...others] = JSON.parse((await ok(last, ["stats", "exposure", "--json"])).stdout) as AdvisoryExposure[];
+      expect(others).toEqual([]);
+      const exposed = Array.from({ length: DAYS - ADVISORY.day }, (_, i) => ADVISORY.day + i).map((day) => ({
+        date: dateOf(day),
+        servers: population.servers.filter((s) => affected(population.versionOn(s, day))).length,
+      }));
+      expect(advisory!.points.map((p) => ({ date: p.date, servers: p.servers }))).toEqual(exposed);
+      expect(advisory!.serverDays).toBe(exposed.reduce((n, d) => n + d.servers, 0));
+
       // The scenario is one worth testing: some thresholds reached on the first recorded day of a
       // partial curve, some later, some not by the last day.
       const all = [...report, ...oldest].flatMap((r) => [...Object.values(r.daysTo.servers), ...Object.values(r.daysTo.users)]);
