@@ -44,6 +44,11 @@ beforeAll(async () => {
   // Two branches' newest releases, published the day the first statistics were recorded: their adoption curves.
   const published = new Date(now.getTime() - 5 * 86_400_000).toISOString().slice(0, 10);
   await store.query("INSERT INTO releases (version, published_on) VALUES ('4.5.6', ?), ('4.5.5', ?), ('4.4.13', ?)", [published, published, published]);
+  // An advisory 4.5.6 fixed, published with it: its exposure chart.
+  await store.query(
+    "INSERT INTO security_advisories (ghsa_id, cve_id, summary, severity, published_at, vulnerable_range, patched_versions, affected_spec, parse_status, updated_at) VALUES ('GHSA-dash', 'CVE-2026-0001', 'Dashboard', 'high', ?, '< 4.5.6', '4.5.6', '>=4.5.0-0 <4.5.6', 'ok', ?)",
+    [`${published}T09:00:00Z`, now.toISOString()],
+  );
   await store.close();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -77,10 +82,18 @@ describe.skipIf(!available && process.env.CI !== "true")("the dashboard in Chrom
     expect(await page.textContent("#patched-servers")).toBe(`${((truth.patched_instances! / truth.instances!) * 100).toFixed(1)}%`);
     expect(await page.locator("#branches tbody tr").count()).toBeGreaterThanOrEqual(7);
     expect(await page.locator("#history polyline").count()).toBe(2);
-    // One curve per branch, its newest release (4.5.5 is not 4.5's newest).
+    // A chart per branch, newest first, with a curve per recent release (the security one marked).
     await page.waitForFunction(() => document.querySelectorAll("#velocity polyline").length > 0);
-    expect(await page.locator("#velocity polyline").count()).toBe(2);
-    expect(await page.textContent("#velocity-legend")).toBe("4.5.6 4.4.13 ");
+    expect(await page.locator("#velocity figcaption").allTextContents()).toEqual(["4.5", "4.4"]);
+    expect(await page.locator("#velocity figure").nth(0).locator("polyline").count()).toBe(2);
+    expect(await page.locator("#velocity .legend").allTextContents()).toEqual(["4.5.6 (security) 4.5.5 ", "4.4.13 "]);
+    // The advisory's exposure: a point per recorded day since publication, drawn to the API's figures.
+    const [exposed] = (await (await fetch(`${base}/exposure`)).json()) as { serverDays: number; points: { servers: number }[] }[];
+    expect(exposed!.points.length).toBe(6);
+    expect(await page.locator("#exposure polyline").count()).toBe(1);
+    expect((await page.locator("#exposure polyline").getAttribute("points"))!.split(" ")).toHaveLength(6);
+    expect(await page.textContent("#exposure-legend")).toBe(`CVE-2026-0001: ${exposed!.serverDays.toLocaleString("en")} server-days `);
+    expect(await page.locator("#exposure text").nth(2).textContent()).toBe(Math.max(...exposed!.points.map((p) => p.servers)).toLocaleString("en"));
 
     // The list needs the key: the page asks for it (the browser's own 401 is expected, nothing else).
     await page.waitForSelector("#key-form:not([hidden])");

@@ -44,13 +44,18 @@ export const INDEX_HTML = String.raw`<!doctype html>
     </div>
   </section>
   <section>
-    <h2>Release adoption: share of each branch's servers on its newest release or later</h2>
-    <svg id="velocity" viewBox="0 0 600 220" role="img" aria-label="Share of each branch's servers on its newest release, by days since it was published"></svg>
-    <p class="legend" id="velocity-legend"></p>
+    <h2>Release adoption: share of each branch's servers on a release or later, by days since it was published</h2>
+    <div id="velocity" class="charts"></div>
   </section>
   <section>
-    <h2>Security advisories</h2>
-    <table id="advisories"><thead><tr><th>Advisory</th><th>Severity</th><th class="num">Servers affected</th><th class="num">Users affected</th></tr></thead><tbody></tbody></table>
+    <h2>Security advisories: who is affected now, and servers exposed since each was published</h2>
+    <div class="two">
+      <table id="advisories"><thead><tr><th>Advisory</th><th>Severity</th><th class="num">Servers affected</th><th class="num">Users affected</th></tr></thead><tbody></tbody></table>
+      <div>
+        <svg id="exposure" viewBox="0 0 600 220" role="img" aria-label="Servers on a version each advisory affects, by days since it was published"></svg>
+        <p class="legend" id="exposure-legend"></p>
+      </div>
+    </div>
   </section>
   <section>
     <h2>Servers</h2>
@@ -90,7 +95,7 @@ th { font-size: .8rem; color: var(--muted); font-weight: 600; } .num { text-alig
 tbody tr:last-child td { border-bottom: 0; }
 .meter { display: inline-block; width: 90px; height: 8px; border-radius: 4px; background: var(--line); vertical-align: middle; margin-right: 6px; overflow: hidden; }
 .meter > span { display: block; height: 100%; background: var(--good); }
-.two { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
+.two { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; align-items: start; }
 .bars .row { display: grid; grid-template-columns: 120px 1fr 70px; gap: 8px; align-items: center; margin: 3px 0; font-size: .9rem; }
 .bars .bar { height: 10px; background: var(--users); border-radius: 3px; }
 svg { width: 100%; height: auto; background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
@@ -98,6 +103,7 @@ svg .axis { stroke: var(--line); } svg text { fill: var(--muted); font-size: 11p
 svg .servers { fill: none; stroke: var(--good); stroke-width: 2; } svg .users { fill: none; stroke: var(--users); stroke-width: 2; }
 svg .r0, svg .r1, svg .r2, svg .r3 { fill: none; stroke-width: 2; } svg .r0 { stroke: var(--good); } svg .r1 { stroke: var(--users); } svg .r2 { stroke: #d08770; } svg .r3 { stroke: #b48ead; }
 .swatch.r0 { background: var(--good); } .swatch.r1 { background: var(--users); } .swatch.r2 { background: #d08770; } .swatch.r3 { background: #b48ead; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; } .charts figure { margin: 0; } .charts figcaption { font-weight: 600; margin-bottom: 4px; }
 .legend { color: var(--muted); font-size: .85rem; } .swatch { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 10px; } .swatch.servers { background: var(--good); } .swatch.users { background: var(--users); }
 #instance-controls, #key-form { display: flex; gap: 8px; margin-bottom: 10px; flex-wrap: wrap; }
 #key-form[hidden] { display: none; }
@@ -161,36 +167,71 @@ export const APP_JS = String.raw`"use strict";
       row.appendChild(el("span", num(v.instances), "num")); box.appendChild(row);
     });
   }
-  function history(days) {
-    var svg = document.getElementById("history"); while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var ns = "http://www.w3.org/2000/svg"; var valid = days.filter(function (d) { return !d.invalid && d.instances > 0; });
-    function node(tag, attrs, text) { var n = document.createElementNS(ns, tag); Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); }); if (text) n.textContent = text; svg.appendChild(n); return n; }
-    [0, 0.5, 1].forEach(function (y) { var py = 200 - y * 180; node("line", { x1: 40, x2: 590, y1: py, y2: py, "class": "axis" }); node("text", { x: 4, y: py + 4 }, (y * 100) + "%"); });
-    if (valid.length === 0) { node("text", { x: 250, y: 110 }, "no days recorded yet"); return; }
-    function line(cls, value) {
-      var pts = valid.map(function (d, i) { var x = 40 + (valid.length === 1 ? 275 : i * 550 / (valid.length - 1)); return x.toFixed(1) + "," + (200 - value(d) * 180).toFixed(1); });
-      node("polyline", { points: pts.join(" "), "class": cls });
-    }
-    line("servers", function (d) { return share(d.patched_instances, d.instances) || 0; });
-    line("users", function (d) { return share(d.patched_mau, d.mau) || 0; });
-    node("text", { x: 40, y: 216 }, valid[0].date); node("text", { x: 520, y: 216 }, valid[valid.length - 1].date);
-  }
-  /** The newest release of each branch (the API lists a branch's newest first): its share of the branch by days since publication. */
-  function velocity(releases) {
-    var svg = document.getElementById("velocity"); while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var legend = document.getElementById("velocity-legend"); legend.textContent = "";
-    var ns = "http://www.w3.org/2000/svg";
-    function node(tag, attrs, text) { var n = document.createElementNS(ns, tag); Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); }); if (text) n.textContent = text; svg.appendChild(n); return n; }
-    [0, 0.5, 1].forEach(function (y) { var py = 200 - y * 180; node("line", { x1: 40, x2: 590, y1: py, y2: py, "class": "axis" }); node("text", { x: 4, y: py + 4 }, (y * 100) + "%"); });
-    var seen = {}; var shown = releases.filter(function (r) { if (seen[r.branch]) return false; seen[r.branch] = true; return r.points.some(function (p) { return p.serverShare !== null; }); }).slice(0, 4);
-    if (shown.length === 0) { node("text", { x: 170, y: 110 }, "no release adoption recorded yet"); return; }
-    var maxDays = Math.max(1, shown.reduce(function (m, r) { return Math.max(m, r.points[r.points.length - 1].days); }, 0));
-    shown.forEach(function (r, i) {
-      var pts = r.points.filter(function (p) { return p.serverShare !== null; }).map(function (p) { return (40 + p.days * 550 / maxDays).toFixed(1) + "," + (200 - p.serverShare * 180).toFixed(1); });
-      node("polyline", { points: pts.join(" "), "class": "r" + i });
-      legend.appendChild(el("span", undefined, "swatch r" + i)); legend.appendChild(document.createTextNode(r.release + (r.partial ? " (since recording began)" : "") + " "));
+  var SVG = "http://www.w3.org/2000/svg";
+  /**
+   * A line chart in one svg: y from 0 to yMax (three labelled rules), x from 0 to xMax, a polyline per
+   * series ({ cls, points: [[x, y]] }), the two ends of the x axis named; a message when nothing is drawn.
+   */
+  function chart(svg, o) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    function node(tag, attrs, text) { var n = document.createElementNS(SVG, tag); Object.keys(attrs).forEach(function (k) { n.setAttribute(k, attrs[k]); }); if (text) n.textContent = text; svg.appendChild(n); return n; }
+    [0, 0.5, 1].forEach(function (f) { var py = 200 - f * 180; node("line", { x1: 40, x2: 590, y1: py, y2: py, "class": "axis" }); node("text", { x: 4, y: py + 4 }, o.yLabel(f * o.yMax)); });
+    if (o.series.length === 0) { node("text", { x: 170, y: 110 }, o.empty); return; }
+    var xMax = Math.max(1, o.xMax); var yMax = o.yMax > 0 ? o.yMax : 1;
+    o.series.forEach(function (s) {
+      var pts = s.points.map(function (p) { return (40 + (o.xMax === 0 ? 275 : p[0] * 550 / xMax)).toFixed(1) + "," + (200 - p[1] / yMax * 180).toFixed(1); });
+      node("polyline", { points: pts.join(" "), "class": s.cls });
     });
-    node("text", { x: 40, y: 216 }, "published"); node("text", { x: 500, y: 216 }, maxDays + " days later");
+    node("text", { x: 40, y: 216 }, o.from); node("text", { x: 480, y: 216 }, o.to);
+  }
+  function percent(v) { return Math.round(v * 100) + "%"; }
+  function history(days) {
+    var valid = days.filter(function (d) { return !d.invalid && d.instances > 0; });
+    function series(cls, value) { return { cls: cls, points: valid.map(function (d, i) { return [i, value(d)]; }) }; }
+    chart(document.getElementById("history"), {
+      yMax: 1, yLabel: percent, xMax: valid.length - 1, empty: "no days recorded yet",
+      series: valid.length === 0 ? [] : [series("servers", function (d) { return share(d.patched_instances, d.instances) || 0; }), series("users", function (d) { return share(d.patched_mau, d.mau) || 0; })],
+      from: valid.length ? valid[0].date : "", to: valid.length ? valid[valid.length - 1].date : ""
+    });
+  }
+  /** The legend under a chart: a swatch and a name per series. */
+  function legendOf(box, names) { box.textContent = ""; names.forEach(function (name, i) { box.appendChild(el("span", undefined, "swatch r" + i)); box.appendChild(document.createTextNode(name + " ")); }); }
+  /** Per branch (newest first, at most four), its newest releases (the API lists them newest first): each one's share of the branch by days since publication. */
+  function velocity(releases) {
+    var box = document.getElementById("velocity"); box.textContent = "";
+    var byBranch = {}; var order = [];
+    releases.forEach(function (r) {
+      if (!r.points.some(function (p) { return p.serverShare !== null; })) return;
+      if (!byBranch[r.branch]) { byBranch[r.branch] = []; order.push(r.branch); }
+      if (byBranch[r.branch].length < 4) byBranch[r.branch].push(r);
+    });
+    if (order.length === 0) { box.appendChild(el("p", "No release adoption recorded yet.", "muted")); return; }
+    order.slice(0, 4).forEach(function (branch) {
+      var shown = byBranch[branch];
+      var figure = el("figure"); figure.appendChild(el("figcaption", branch));
+      var svg = document.createElementNS(SVG, "svg"); svg.setAttribute("viewBox", "0 0 600 220"); svg.setAttribute("role", "img");
+      svg.setAttribute("aria-label", "Share of the " + branch + " branch's servers on each of its newest releases, by days since it was published");
+      figure.appendChild(svg); var legend = el("p", undefined, "legend"); figure.appendChild(legend); box.appendChild(figure);
+      var maxDays = shown.reduce(function (m, r) { return Math.max(m, r.points[r.points.length - 1].days); }, 0);
+      chart(svg, {
+        yMax: 1, yLabel: percent, xMax: maxDays, empty: "",
+        series: shown.map(function (r, i) { return { cls: "r" + i, points: r.points.filter(function (p) { return p.serverShare !== null; }).map(function (p) { return [p.days, p.serverShare]; }) }; }),
+        from: "published", to: maxDays + " days later"
+      });
+      legendOf(legend, shown.map(function (r) { return r.release + (r.security ? " (security)" : "") + (r.partial ? " (since recording began)" : ""); }));
+    });
+  }
+  /** The newest advisories (at most four): servers on a version each affects, by days since it was published. */
+  function exposure(list) {
+    var shown = list.filter(function (a) { return a.points.length > 0; }).slice(0, 4);
+    var maxDays = shown.reduce(function (m, a) { return Math.max(m, a.points[a.points.length - 1].days); }, 0);
+    var maxServers = shown.reduce(function (m, a) { return a.points.reduce(function (n, p) { return Math.max(n, p.servers); }, m); }, 0);
+    chart(document.getElementById("exposure"), {
+      yMax: maxServers, yLabel: function (v) { return num(Math.round(v)); }, xMax: maxDays, empty: "no exposure recorded yet",
+      series: shown.map(function (a, i) { return { cls: "r" + i, points: a.points.map(function (p) { return [p.days, p.servers]; }) }; }),
+      from: "published", to: maxDays + " days later"
+    });
+    legendOf(document.getElementById("exposure-legend"), shown.map(function (a) { return (a.cveId || a.ghsaId) + ": " + num(a.serverDays) + " server-days" + (a.partial ? " (since recording began)" : ""); }));
   }
   function advisories(a) {
     var body = document.querySelector("#advisories tbody"); body.textContent = "";
@@ -217,8 +258,8 @@ export const APP_JS = String.raw`"use strict";
     }).catch(function (e) { if (e.status === 401) document.getElementById("key-form").hidden = false; else throw e; });
   }
   function start() {
-    Promise.all([get("/summary"), get("/branches"), get("/versions"), get("/history?days=90"), get("/advisories"), get("/velocity")]).then(function (r) {
-      summary(r[0]); branches(r[1]); versions(r[2]); history(r[3]); advisories(r[4]); velocity(r[5]);
+    Promise.all([get("/summary"), get("/branches"), get("/versions"), get("/history?days=90"), get("/advisories"), get("/velocity"), get("/exposure")]).then(function (r) {
+      summary(r[0]); branches(r[1]); versions(r[2]); history(r[3]); advisories(r[4]); velocity(r[5]); exposure(r[6]);
     }).catch(function (e) { document.getElementById("as-of").textContent = "Could not load the figures: " + e.message; });
     instances();
     var timer;
