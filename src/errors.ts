@@ -28,6 +28,12 @@ export type ErrorCode =
   | "SOURCE"
   | "GITHUB"
   | "SERVE"
+  /** A file the user asked for (--summary-json) could not be written. */
+  | "OUTPUT"
+  /** `vmcrawl doctor`: a check failed. */
+  | "UNHEALTHY"
+  /** `probe --expect`: a domain did not meet what was expected of it. */
+  | "EXPECTATION"
   | "INTERRUPTED";
 
 export class VmcrawlError extends Error {

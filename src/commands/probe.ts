@@ -11,12 +11,14 @@ import type { Runtime } from "../cli.ts";
 import { crawlGate, LagMonitor, type LoadGate } from "../crawl/load-gate.ts";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
 import { domainListArg } from "../crawl/request.ts";
-import { UsageError } from "../errors.ts";
-import { parseDomain, type DomainName } from "../net/domain.ts";
+import { EXPECTATIONS, isExpectation, shortfall } from "../core/expect.ts";
+import { UsageError, VmcrawlError } from "../errors.ts";
+import { isListed, parseDomain, type DomainName } from "../net/domain.ts";
 import { createHttpClient } from "../net/index.ts";
+import { hardDniDomains } from "../store/dni.ts";
 import { sanitizeOutcome } from "../store/sanitize.ts";
 import { ROBOTS_TOKEN } from "../version.ts";
-import { printable } from "../text.ts";
+import { count, printable } from "../text.ts";
 import { println, runtimeOf, withStore } from "./_shared.ts";
 import { metaOf } from "./catalogue.ts";
 
@@ -26,15 +28,21 @@ export default defineCommand({
     domains: { type: "positional", required: false, valueHint: "domain", description: "Domains to probe (also comma-separated)" },
     file: { type: "string", valueHint: "path", description: "Also probe the domains in this file, one per line" },
     json: { type: "boolean", description: "One JSON object per domain (JSON Lines)" },
+    expect: { type: "string", valueHint: "KIND", description: "mastodon, listed or reachable: exit 1 unless every domain meets it, each that does not named on stderr" },
   },
   async run(context) {
     const runtime = runtimeOf(context);
     const named = context.args._.flatMap((arg) => domainListArg("domain", arg));
     if (named.length === 0 && context.args.file === undefined) throw new UsageError("name at least one domain, or --file PATH");
+    const expected = context.args.expect;
+    if (expected !== undefined && !isExpectation(expected)) {
+      throw new UsageError(`--expect "${printable(expected)}" is not one of: ${Object.entries(EXPECTATIONS).map(([kind, meaning]) => `${kind} (${meaning})`).join("; ")}`);
+    }
     const config = runtime.config();
     if (context.args.file !== undefined) await readable(context.args.file);
-    // Reading the version tables is all the database is used for.
-    const versions = await withStore(runtime, (store) => store.versionContext());
+    // Reading the version tables (and the DNI list, for --expect listed) is all the database is used for.
+    const { versions, hardDni } = await withStore(runtime, async (store) => ({ versions: await store.versionContext(), hardDni: new Set(await hardDniDomains(store.query)) }));
+    const missed: string[] = [];
     const http = createHttpClient(config);
     // As in a crawl run: a busy machine must not make servers look slow (load-gate.ts).
     const lag = new LagMonitor();
@@ -44,6 +52,11 @@ export default defineCommand({
       const emit = (probed: ProbeOutcome) => {
         const outcome = sanitizeOutcome(probed);
         println(runtime, context.args.json ? JSON.stringify(outcomeJson(outcome)) : renderOutcome(outcome));
+        const why = expected === undefined ? undefined : shortfall(expected, outcome, isListed(outcome.domain, hardDni));
+        if (why !== undefined) {
+          missed.push(outcome.domain);
+          runtime.io.stderr.write(`vmcrawl: ${outcome.domain}: ${why}\n`);
+        }
       };
       await forEachConcurrently(domains(named, context.args.file, runtime), config.crawl.maxThreads, gate, async (domain) => {
         emit(await probe(domain, { http, versions, deadlineMs: config.crawl.domainTimeoutSeconds * 1000, robotsToken: ROBOTS_TOKEN }));
@@ -51,6 +64,10 @@ export default defineCommand({
     } finally {
       lag.close();
       await http.close();
+    }
+    if (missed.length > 0) {
+      const names = missed.length <= 10 ? missed.join(", ") : `${missed.slice(0, 10).join(", ")} and ${missed.length - 10} more`;
+      throw new VmcrawlError("EXPECTATION", `${count(missed.length, "domain")} not ${expected}: ${names}`);
     }
   },
 });

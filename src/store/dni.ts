@@ -23,6 +23,11 @@ export async function dniDomains(query: Query): Promise<string[]> {
   return (await query("SELECT domain FROM dni", [])).map((r) => String(r.domain));
 }
 
+/** The hard entries: domains never crawled. */
+export async function hardDniDomains(query: Query): Promise<string[]> {
+  return (await query("SELECT domain FROM dni WHERE force = 'hard'", [])).map((r) => String(r.domain));
+}
+
 export async function countDniByForce(query: Query): Promise<{ readonly hard: number; readonly soft: number }> {
   const rows = await query("SELECT force, count(*) AS n FROM dni GROUP BY force", []);
   const of = (force: string) => Number(rows.find((r) => r.force === force)?.n ?? 0);
