@@ -10,12 +10,16 @@ import { hostname } from "node:os";
 import type { Runtime } from "../cli.ts";
 import type { Config } from "../config.ts";
 import { type FleetNode, openFleet } from "../crawl/fleet.ts";
-import { ExitCode } from "../errors.ts";
+import { ExitCode, UsageError, VmcrawlError } from "../errors.ts";
+import { constants, accessSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { probe, type ProbeOutcome } from "../crawl/probe.ts";
 import { crawlGate, LagMonitor, MAX_LAG_MS } from "../crawl/load-gate.ts";
 import { ProbePool } from "../crawl/probe-pool.ts";
 import { ProgressTracker } from "../crawl/progress.ts";
 import { runCrawl, type RunSource, type RunSummary } from "../crawl/runner.ts";
+import { type PeersReport, type RunReport, RunTotals, type SyncState } from "../crawl/run-report.ts";
+import { writeFileAtomically } from "../files.ts";
 import type { DomainName } from "../net/domain.ts";
 import { createHttpClient, netConfigOf } from "../net/index.ts";
 import { SqliteStore } from "../store/sqlite.ts";
@@ -35,6 +39,8 @@ export interface CrawlSession {
   readonly warn: (text: string) => void;
   /** Crawls one source with progress on screen; outcomes are staged in fleet mode. */
   run(source: RunSource): Promise<{ summary: RunSummary; tracker: ProgressTracker }>;
+  /** Every run's outcomes added up, for --summary-json. */
+  readonly totals: RunTotals;
 }
 
 export async function withCrawlSession<T>(runtime: Runtime, config: Config, work: (session: CrawlSession) => Promise<T>): Promise<T> {
@@ -62,7 +68,9 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
     let versions: VersionContext | undefined;
     const hardDni = store.crawl.hardDni();
     const worker = fleet?.identity ?? `${hostname()}:${process.pid}`;
+    const totals = new RunTotals();
     const session: CrawlSession = {
+      totals,
       config,
       store,
       fleet,
@@ -77,6 +85,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
         // A daemon runs for months: manage's changes to branches, nightly ranges and DNI reach it.
         const following = followReference({ store, fleet, everyMs: config.api.filterCacheSeconds * 1000, onVersions: (v) => current.setVersions(v), hardDni, log: warn });
         const tracker = new ProgressTracker();
+        tracker.onFinish((outcome) => totals.outcome(outcome));
         const view = showProgress(runtime, tracker, { slowMs: config.crawl.slowDomainSeconds * 1000, heartbeatMs: config.crawl.progressHeartbeatSeconds * 1000 });
         try {
           const summary = await runCrawl(source, {
@@ -93,6 +102,7 @@ export async function withCrawlSession<T>(runtime: Runtime, config: Config, work
             gate: crawlGate(config.crawl.maxThreads, prober.lagMs),
           });
           fleet?.syncer.nudge();
+          totals.run(summary);
           return { summary, tracker };
         } finally {
           following.stop();
@@ -160,4 +170,30 @@ export function shortOfCpu(held: number, maxThreads: number): string {
 /** "12 mastodon, 3 error" for summaries. */
 export function outcomeCounts(tracker: ProgressTracker): string {
   return [...tracker.snapshot().kinds].map(([k, n]) => `${n} ${k}`).join(", ") || "nothing";
+}
+
+/** Refuses, before anything runs, a summary file that could not be written at the end. */
+export function checkSummaryPath(file: string | undefined): void {
+  if (file === undefined) return;
+  const dir = dirname(resolve(file));
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--summary-json ${file}: its directory ${dir} is not a writable directory (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+/** Writes the summary of everything the session crawled to `file` (atomically), when one was asked for. */
+export function writeRunSummary(session: CrawlSession, file: string | undefined, report: { command: RunReport["command"]; interrupted: boolean; peers?: PeersReport }): void {
+  if (file === undefined) return;
+  const sync: SyncState =
+    session.fleet === undefined
+      ? { mode: "embedded" }
+      : { mode: "fleet", backlog: session.store.staging.backlog().entries, quarantined: session.store.staging.quarantinedCount(), lastSync: session.store.staging.setting("last_sync") ?? null };
+  try {
+    writeFileAtomically(file, `${JSON.stringify(session.totals.report({ ...report, sync }), null, 2)}\n`);
+  } catch (err) {
+    throw new VmcrawlError("OUTPUT", `cannot write the run summary to ${file}: ${(err as Error).message}`, { cause: err });
+  }
 }

@@ -20,7 +20,7 @@ import type { SqliteCrawlStore } from "../store/sqlite-crawl.ts";
 import { println, runtimeOf } from "./_shared.ts";
 import { lookupDomain } from "./lookup.ts";
 import { chooseMode } from "./crawl-view.ts";
-import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
+import { checkSummaryPath, outcomeCounts, shortOfCpu, withCrawlSession, writeRunSummary } from "./_crawl-session.ts";
 import { crawlArgs } from "./crawl-args.ts";
 import { metaOf } from "./catalogue.ts";
 
@@ -30,7 +30,10 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
   const request = parseCrawlRequest(args);
   if (request.kind === "lookup") return lookupDomain(runtime, request.domain);
   const config = runtime.config(); // a bad configuration is reported as such (exit 2) before anything else
-  await withCrawlSession(runtime, config, async ({ store, fleet, run, warn }) => {
+  checkSummaryPath(args["summary-json"]);
+  await withCrawlSession(runtime, config, async (session) => {
+    const { store, fleet, run, warn } = session;
+    const summarize = (interrupted: boolean) => writeRunSummary(session, args["summary-json"], { command: "crawl", interrupted });
     // Menu selections read the system of record: PostgreSQL in a fleet (with the branches copied from it), else the SQLite file.
     if (fleet !== undefined && !fleet.online && selectsFromMenu(request)) {
       throw new VmcrawlError("STORE", `a menu selection in fleet mode reads PostgreSQL at ${fleet.pg.location}, which is not reachable; --target and --file crawl into the staging file meanwhile`);
@@ -78,6 +81,7 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     const parts = outcomeCounts(tracker);
     if (summary.interrupted) {
       if (fleet !== undefined) await finishFleetRun(fleet, store, finish);
+      summarize(true);
       throw new VmcrawlError(
         "INTERRUPTED",
         `interrupted: ${summary.recorded} domains recorded (${parts}), ${summary.abandoned} in flight not recorded; run again to continue (vmcrawl --new crawls those never crawled)`,
@@ -88,11 +92,12 @@ export async function crawl(runtime: Runtime, args: CrawlArgs): Promise<void> {
     if (fleet === undefined) {
       runtime.io.stderr.write(`${done}; ${describeMaintained(await maintainLocal(store, maintenanceOf(config)))}\n`);
       if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
-      return;
+    } else {
+      runtime.io.stderr.write(`${done}\n`);
+      if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
+      await finishFleetRun(fleet, store, finish);
     }
-    runtime.io.stderr.write(`${done}\n`);
-    if (summary.held > 0) warn(shortOfCpu(summary.held, config.crawl.maxThreads));
-    await finishFleetRun(fleet, store, finish);
+    summarize(false);
   });
 }
 

@@ -9,17 +9,21 @@ import { sqliteLeases } from "../store/leases.ts";
 import { finishFleetRun } from "../crawl/fleet.ts";
 import { maintenanceOf } from "../stats/maintenance.ts";
 import { runtimeOf } from "./_shared.ts";
-import { withCrawlSession } from "./_crawl-session.ts";
+import { checkSummaryPath, withCrawlSession, writeRunSummary } from "./_crawl-session.ts";
+import { summaryJsonArg } from "./crawl-args.ts";
 import { metaOf } from "./catalogue.ts";
 
 export default defineCommand({
   meta: metaOf("daemon"),
   args: {
     drain: { type: "boolean", description: "Exit once nothing is due instead of waiting for more" },
+    ...summaryJsonArg,
   },
   async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
+    const summaryFile = context.args["summary-json"];
+    checkSummaryPath(summaryFile);
     await withCrawlSession(runtime, config, async (session) => {
       const { store, fleet, warn } = session;
       fleet?.syncer.start();
@@ -42,6 +46,7 @@ export default defineCommand({
       // Domains claimed but not finished go back to the pool now rather than when their lease runs out.
       if (fleet === undefined) await sqliteLeases(store.db).release(session.worker);
       else await finishFleetRun(fleet, store, { log: warn, releaseLeases: true });
+      writeRunSummary(session, summaryFile, { command: "daemon", interrupted: session.signalName() === "SIGINT" });
       const stopped = `daemon: stopped after ${result.crawled} domains (${result.batches} claims)`;
       // Ctrl-C is an interruption (exit 130); SIGTERM is how a service is told to stop (exit 0).
       if (session.signalName() === "SIGINT") throw new VmcrawlError("INTERRUPTED", stopped, { exitCode: ExitCode.interrupted });

@@ -20,7 +20,9 @@ import { describeMaintained, maintainLocal, maintenanceOf } from "../stats/maint
 import { menuSource } from "../crawl/sources.ts";
 import { candidatesOn } from "../store/candidates.ts";
 import { showFetchProgress } from "./fetch-view.ts";
-import { outcomeCounts, shortOfCpu, withCrawlSession } from "./_crawl-session.ts";
+import { checkSummaryPath, outcomeCounts, shortOfCpu, withCrawlSession, writeRunSummary } from "./_crawl-session.ts";
+import { summaryJsonArg } from "./crawl-args.ts";
+import type { PeersReport } from "../crawl/run-report.ts";
 import { runtimeOf } from "./_shared.ts";
 import { metaOf } from "./catalogue.ts";
 
@@ -33,12 +35,17 @@ export default defineCommand({
     random: { type: "boolean", description: "Pick source servers at random (with --limit only)" },
     // citty reads --no-crawl as crawl = false (and lists it in --help).
     crawl: { type: "boolean", default: true, description: "Crawl the new domains once they are added", negativeDescription: "Only add the new domains; do not crawl them now" },
+    ...summaryJsonArg,
   },
   async run(context) {
     const runtime = runtimeOf(context);
     const config = runtime.config();
     const request = parseFetchRequest(context.args, { limit: config.fetch.limit, offset: config.fetch.offset });
+    const summaryFile = context.args["summary-json"];
+    checkSummaryPath(summaryFile);
     await withCrawlSession(runtime, config, async (session) => {
+      let peers: PeersReport | undefined;
+      const summarize = (interrupted: boolean) => writeRunSummary(session, summaryFile, { command: "fetch", interrupted, ...(peers === undefined ? {} : { peers }) });
       const { store, fleet, warn } = session;
       const stage = fleet !== undefined;
       const http = createHttpClient(config);
@@ -51,6 +58,7 @@ export default defineCommand({
         const sources = await peerSources(query, request, { minActive: config.fetch.minActive, seed: config.fetch.seed });
         if (sources.domains.length === 0) {
           warn(`no published Mastodon server has more than ${config.fetch.minActive} monthly active users and still shares peers (VMCRAWL_FETCH_MIN_ACTIVE); nothing to fetch`);
+          summarize(false);
           return;
         }
         if (sources.bootstrap) warn(`no Mastodon server is known yet: starting from ${sources.domains[0]} (VMCRAWL_FETCH_SEED)`);
@@ -87,11 +95,13 @@ export default defineCommand({
           view.stop();
         }
         runtime.io.stderr.write(`${summaryLine(summary, (Date.now() - started) / 1000)}\n`);
+        peers = { sources: summary.sources, answered: summary.ok, entries: summary.entries, added: summary.added, rejected: summary.rejected.total };
       } finally {
         await http.close();
       }
       if (summary.interrupted) {
         if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
+        summarize(true);
         throw new VmcrawlError("INTERRUPTED", `interrupted: ${count(summary.added, "new domain")} kept from ${count(summary.sources, "server")} (lists in flight abandoned); run again to continue`, { exitCode: ExitCode.interrupted });
       }
       if (context.args.crawl !== false && summary.added > 0) {
@@ -101,11 +111,13 @@ export default defineCommand({
         if (crawl.summary.held > 0) warn(shortOfCpu(crawl.summary.held, config.crawl.maxThreads));
         if (crawl.summary.interrupted) {
           if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
+          summarize(true);
           throw new VmcrawlError("INTERRUPTED", "interrupted while crawling the new domains; vmcrawl --new crawls the rest", { exitCode: ExitCode.interrupted });
         }
       }
       if (fleet !== undefined) await finishFleetRun(fleet, store, { log: warn, maintenance: maintenanceOf(config) });
       else if (summary.added > 0) warn(describeMaintained(await maintainLocal(store, maintenanceOf(config))));
+      summarize(false);
     });
   },
 });

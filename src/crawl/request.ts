@@ -13,6 +13,7 @@ export interface CrawlArgs {
   readonly mode?: string;
   readonly list?: boolean;
   readonly db?: string;
+  readonly "summary-json"?: string;
 }
 
 export type CrawlRequest =
@@ -30,6 +31,9 @@ export type CrawlRequest =
 
 export function parseCrawlRequest(args: CrawlArgs): CrawlRequest {
   const given = (["new", "target", "file", "mode"] as const).filter((flag) => args[flag] !== undefined && args[flag] !== false);
+  if (args["summary-json"] !== undefined && (args.db !== undefined || args.list === true)) {
+    throw new UsageError(`--summary-json summarises a crawl run; --${args.db !== undefined ? "db" : "list"} crawls nothing`);
+  }
   if (args.db !== undefined) {
     const with_ = [...given, ...(args.list === true ? ["list" as const] : [])];
     if (with_.length > 0) throw new UsageError(`--db looks up one domain and cannot be combined with ${with_.map((f) => `--${f}`).join(", ")}`);

@@ -10,11 +10,12 @@
  * undefined and better-sqlite3 loads its own prebuild, so both run the same
  * code above this module.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as sea from "node:sea";
 import { VmcrawlError } from "../errors.ts";
+import { writeFileAtomically } from "../files.ts";
 
 /** The SEA asset key; build.ts uses the same name. */
 export const SQLITE_ADDON_ASSET = "better_sqlite3.node";
@@ -79,17 +80,9 @@ function ensurePrivateDir(dir: string): void {
 }
 
 function writeAtomically(file: string, bytes: Buffer): void {
-  const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    writeFileSync(temp, bytes, { mode: 0o500 });
-    chmodSync(temp, 0o500);
-    renameSync(temp, file);
+    writeFileAtomically(file, bytes, 0o500);
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing to clean up
-    }
     throw new VmcrawlError("NATIVE_ADDON", `cannot write the SQLite addon to ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
