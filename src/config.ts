@@ -15,7 +15,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { isIP } from "node:net";
+import { isIP, isIPv4 } from "node:net";
 import { parseEnv } from "node:util";
 import { ConfigError } from "./errors.ts";
 import { type Cidr, formatCidr, parseCidr } from "./net/cidr.ts";
@@ -96,9 +96,11 @@ const fields = {
   VMCRAWL_POSTGRES_SSLMODE: field({
     group: "PostgreSQL",
     at: "postgres.sslMode",
-    description: "TLS to the database: `disable`, `prefer` (TLS if offered), `require`, or `verify-full` (certificate and host name checked).",
-    defaultText: "`prefer`",
-    default: (): PostgresSslMode => "prefer",
+    description:
+      "TLS to the database: `disable`, `prefer` (if offered: a machine in the path can refuse it), `require`, `verify-full` (certificate and name checked).",
+    defaultText: "`verify-full`; `prefer` on loopback or through the SSH tunnel",
+    // Decided in assemble(), which knows the host and the tunnel.
+    default: (): PostgresSslMode | undefined => undefined,
     parse: oneOf(["disable", "prefer", "require", "verify-full"] as const),
   }),
   VMCRAWL_NODE_ID: field({
@@ -473,6 +475,15 @@ const fields = {
     default: () => 600,
     parse: integer(0, 1_000_000),
   }),
+  VMCRAWL_API_TRUSTED_PROXIES: field({
+    group: "API",
+    at: "api.trustedProxies",
+    description:
+      "Reverse proxies in front of `serve` (comma list of CIDR ranges): only from them is `X-Forwarded-For` read, so the rate limit counts the real client.",
+    defaultText: "unset",
+    default: (): readonly Cidr[] => [],
+    parse: cidrList,
+  }),
   VMCRAWL_API_KEY: field({
     group: "API",
     at: "api.key",
@@ -508,8 +519,8 @@ type Section<S extends string> = {
   readonly [K in ConfigVariable as (typeof fields)[K]["at"] extends `${S}.${infer Key}` ? Key : never]: Values[K];
 };
 
-/** Set only when VMCRAWL_POSTGRES_DATA is. */
-export type PostgresSettings = Omit<Section<"postgres">, "database"> & { readonly database: string };
+/** Set only when VMCRAWL_POSTGRES_DATA is; the TLS mode is always decided (defaultSslMode). */
+export type PostgresSettings = Omit<Section<"postgres">, "database" | "sslMode"> & { readonly database: string; readonly sslMode: PostgresSslMode };
 /** Set only when VMCRAWL_SSH_HOST is. */
 export type SshSettings = Omit<Section<"ssh">, "host"> & { readonly host: string };
 
@@ -537,6 +548,8 @@ export interface LoadedConfig {
   readonly config: Config;
   /** Things worth telling the user that do not stop the program (unknown variables, loose .env permissions). */
   readonly warnings: readonly string[];
+  /** The .env files read, lowest precedence first. */
+  readonly envFiles: readonly string[];
 }
 
 export interface ConfigSources {
@@ -547,12 +560,16 @@ export interface ConfigSources {
   readonly readEnvFile?: (path: string) => EnvFile | undefined;
   readonly userName?: string;
   readonly hostName?: string;
+  /** The user running vmcrawl, who must own every .env it reads. @default process.getuid() */
+  readonly uid?: number;
 }
 
 export interface EnvFile {
   readonly text: string;
-  /** File mode bits, to warn about secrets in a file others can read. */
+  /** File mode bits: a .env others can write is refused, one they can read warned about if it holds a secret. */
   readonly mode: number;
+  /** Its owner. */
+  readonly uid?: number;
 }
 
 // --- loading -------------------------------------------------------------------
@@ -576,7 +593,8 @@ interface RawValue {
 export function loadConfig(sources: ConfigSources): LoadedConfig {
   const ctx = context(sources);
   const warnings: string[] = [];
-  const raw = collectRawValues(sources, ctx, warnings);
+  const envFiles: string[] = [];
+  const raw = collectRawValues(sources, ctx, warnings, envFiles);
 
   const values = {} as Record<ConfigVariable, unknown>;
   for (const name of Object.keys(fields) as ConfigVariable[]) {
@@ -594,7 +612,7 @@ export function loadConfig(sources: ConfigSources): LoadedConfig {
     }
   }
   const config = assemble(values as Values, raw, ctx, warnings);
-  return { config: deepFreeze(config), warnings };
+  return { config: deepFreeze(config), warnings, envFiles };
 }
 
 /** Loads from the real process: the one place that touches `process.env`. */
@@ -609,7 +627,8 @@ export function processDirs(): Dirs {
 
 export function readEnvFileFromDisk(path: string): EnvFile | undefined {
   try {
-    return { text: readFileSync(path, "utf8"), mode: statSync(path).mode };
+    const info = statSync(path);
+    return { text: readFileSync(path, "utf8"), mode: info.mode, uid: info.uid };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw new ConfigError("(.env)", `cannot read ${path}: ${(err as Error).message}`);
@@ -655,14 +674,16 @@ function resolveDirs(env: ConfigSources["env"], home: string): Dirs {
   };
 }
 
-function collectRawValues(sources: ConfigSources, ctx: Context, warnings: string[]): Map<string, RawValue> {
+function collectRawValues(sources: ConfigSources, ctx: Context, warnings: string[], envFiles: string[]): Map<string, RawValue> {
   const raw = new Map<string, RawValue>();
   const read = sources.readEnvFile ?? (() => undefined);
   // Lowest precedence first; later layers overwrite.
-  const files = [join(ctx.dirs.config, ".env"), resolve(ctx.cwd, ".env")];
-  for (const path of [...new Set(files)]) {
+  for (const path of envFilePaths(ctx.cwd, ctx.dirs)) {
     const file = read(path);
     if (file === undefined) continue;
+    const problem = envFileProblem(path, file, sources.uid ?? process.getuid?.());
+    if (problem !== undefined) throw new ConfigError("(.env)", problem);
+    envFiles.push(path);
     let parsed: NodeJS.Dict<string>;
     try {
       parsed = parseEnv(file.text);
@@ -694,6 +715,27 @@ function collectRawValues(sources: ConfigSources, ctx: Context, warnings: string
   return raw;
 }
 
+/**
+ * A .env decides where secrets go and whether the SSRF guard is on: one that another user owns,
+ * or that others can write, could be made to send the GitHub token elsewhere or open the guard.
+ * Why `file` must be refused, or undefined.
+ */
+function envFileProblem(path: string, file: Pick<EnvFile, "mode" | "uid">, uid: number | undefined): string | undefined {
+  const why = "a .env can turn off the SSRF guard or send the GitHub token and database password elsewhere";
+  if (uid !== undefined && file.uid !== undefined && file.uid !== uid) {
+    return `${path} is owned by uid ${file.uid}, not by the user running vmcrawl (uid ${uid}), and ${why}: chown it to this user, or remove it`;
+  }
+  if ((file.mode & 0o022) !== 0) {
+    return `${path} can be written by other users (mode ${(file.mode & 0o777).toString(8).padStart(4, "0")}), and ${why}: run chmod go-w ${path}`;
+  }
+  return undefined;
+}
+
+/** The .env files looked for, lowest precedence first. */
+function envFilePaths(cwd: string, dirs: Dirs): string[] {
+  return [...new Set([join(dirs.config, ".env"), resolve(cwd, ".env")])];
+}
+
 function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings: string[]): Config {
   const database = v.VMCRAWL_POSTGRES_DATA;
   if (database === undefined) {
@@ -718,13 +760,27 @@ function assemble(v: Values, raw: Map<string, RawValue>, ctx: Context, warnings:
   }
 
   const always = Object.fromEntries(SECTIONS.map((name) => [name, landed(v, name)])) as unknown as AlwaysSections;
+  const postgres = landed(v, "postgres") as unknown as Section<"postgres">;
   return {
     ...always,
     sqlitePath: v.VMCRAWL_SQLITE_PATH,
-    postgres: database === undefined ? null : (landed(v, "postgres") as unknown as PostgresSettings),
+    postgres: database === undefined ? null : { ...postgres, database, sslMode: postgres.sslMode ?? defaultSslMode(postgres.host, sshHost !== undefined) },
     ssh: sshHost === undefined ? null : (landed(v, "ssh") as unknown as SshSettings),
     dirs: ctx.dirs,
   };
+}
+
+/**
+ * Verified TLS wherever a connection crosses a network no one vouches for; on loopback and inside
+ * the SSH tunnel (already encrypted and host-key checked) TLS is taken when offered.
+ */
+export function defaultSslMode(host: string, tunnelled: boolean): PostgresSslMode {
+  return tunnelled || isLoopbackHost(host) ? "prefer" : "verify-full";
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || (isIPv4(h) && h.startsWith("127."));
 }
 
 /** The values of every field whose `at` is "section.key", keyed by their key: one loop, no list to keep in step. */
@@ -856,6 +912,17 @@ function allowPrivateIps(raw: string): AllowPrivateIps {
   }
   if (ranges.length === 0) throw new Expected("1, 0, or a comma list of CIDR ranges");
   return { kind: "ranges", ranges };
+}
+
+function cidrList(raw: string): readonly Cidr[] {
+  const ranges: Cidr[] = [];
+  for (const item of raw.split(",")) {
+    if (item.trim() === "") continue;
+    const parsed = parseCidr(item);
+    if (!parsed.ok) throw new Expected(`a comma list of addresses or CIDR ranges such as 127.0.0.1,10.0.0.0/8 (${parsed.reason})`);
+    ranges.push(parsed.value);
+  }
+  return ranges;
 }
 
 function dnsServers(raw: string): readonly DnsServer[] {

@@ -49,7 +49,7 @@ describe("defaults", () => {
       fleet: { nodeId: "box", leaseSeconds: 900 },
       versions: { refreshIntervalSeconds: 3600, githubApiUrl: "https://api.github.com", githubToken: undefined },
       stats: { maxDropPercent: 50 },
-      api: { key: undefined, filterCacheSeconds: 300, ratePerMinute: 600 },
+      api: { key: undefined, filterCacheSeconds: 300, ratePerMinute: 600, trustedProxies: [] },
       dirs: { config: `${HOME}/.config/vmcrawl`, data: `${HOME}/.local/share/vmcrawl`, cache: `${HOME}/.cache/vmcrawl` },
     } satisfies Config);
   });
@@ -135,6 +135,7 @@ describe("every variable", () => {
     ["VMCRAWL_GITHUB_TOKEN", "ghp_example", {}, (c) => c.versions.githubToken, "ghp_example"],
     ["VMCRAWL_FILTER_CACHE_SECONDS", "600", {}, (c) => c.api.filterCacheSeconds, 600],
     ["VMCRAWL_API_RATE_LIMIT", "0", {}, (c) => c.api.ratePerMinute, 0],
+    ["VMCRAWL_API_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,fd00::/8", {}, (c) => c.api.trustedProxies.map((r) => `${r.address}/${r.prefix}`), ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]],
     ["VMCRAWL_API_KEY", "0123456789abcdef-key", {}, (c) => c.api.key, "0123456789abcdef-key"],
   ];
 
@@ -287,12 +288,42 @@ describe("sources and precedence", () => {
     expect(warnings.join()).not.toContain("secret\n");
   });
 
+  it.each([
+    ["owned by another user", { text: "VMCRAWL_ALLOW_PRIVATE_IPS=1\n", mode: 0o600, uid: 1001 }, /\.env is owned by uid 1001, not by the user running vmcrawl \(uid 1000\), and a \.env can turn off the SSRF guard .*: chown it to this user, or remove it/],
+    ["writable by its group", { text: "VMCRAWL_GITHUB_API_URL=https://evil.example\n", mode: 0o660, uid: 1000 }, /\.env can be written by other users \(mode 0660\), .*: run chmod go-w /],
+    ["writable by anyone", { text: "", mode: 0o646, uid: 1000 }, /\(mode 0646\)/],
+  ])("refuses a .env %s (exit 2), whatever it holds", (_name, file, message) => {
+    const attempt = () => loadConfig({ env: { HOME }, cwd: CWD, userName: "alice", uid: 1000, readEnvFile: (p) => (p === cwdEnv ? file : undefined) });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it("reads a .env its user owns and only it can write", () => {
+    const { config } = loadConfig({ env: { HOME }, cwd: CWD, userName: "alice", uid: 1000, readEnvFile: (p) => (p === cwdEnv ? { text: "VMCRAWL_MAX_THREADS=7\n", mode: 0o644, uid: 1000 } : undefined) });
+    expect(config.crawl.maxThreads).toBe(7);
+  });
+
   it("warns that SSH settings are ignored without VMCRAWL_SSH_HOST", () => {
     expect(load({ VMCRAWL_SSH_PORT: "22" }).warnings).toEqual(["VMCRAWL_SSH_PORT is ignored because VMCRAWL_SSH_HOST is not set"]);
   });
 });
 
 describe("composite values", () => {
+  it.each([
+    [{ VMCRAWL_POSTGRES_HOST: "db.example.org" }, "verify-full"],
+    [{ VMCRAWL_POSTGRES_HOST: "192.0.2.10" }, "verify-full"],
+    [{ VMCRAWL_POSTGRES_HOST: "127.0.0.5" }, "prefer"],
+    [{ VMCRAWL_POSTGRES_HOST: "::1" }, "prefer"],
+    [{}, "prefer"], // localhost
+    // Through the tunnel the connection is already encrypted, to a host key that was checked.
+    [{ VMCRAWL_POSTGRES_HOST: "db.internal", VMCRAWL_SSH_HOST: "bastion.example.org", VMCRAWL_SSH_HOST_FINGERPRINT: `SHA256:${"A".repeat(43)}` }, "prefer"],
+    // What a person sets stands.
+    [{ VMCRAWL_POSTGRES_HOST: "db.example.org", VMCRAWL_POSTGRES_SSLMODE: "prefer" }, "prefer"],
+    [{ VMCRAWL_POSTGRES_SSLMODE: "require" }, "require"],
+  ])("TLS to PostgreSQL with %j: %s", (env, mode) => {
+    expect(load({ VMCRAWL_POSTGRES_DATA: "census", ...env }).config.postgres?.sslMode).toBe(mode);
+  });
+
   it("fleet mode: database from the options, user optional, credentials kept verbatim", () => {
     const { config } = load({ VMCRAWL_POSTGRES_DATA: "census", VMCRAWL_POSTGRES_PASS: "p@ss:w/rd%" });
     expect(config.postgres).toEqual({ database: "census", user: undefined, password: "p@ss:w/rd%", host: "localhost", port: 5432, sslMode: "prefer" });

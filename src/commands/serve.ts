@@ -7,6 +7,8 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { defineCommand } from "citty";
+import { cidrMatcher } from "../net/cidr.ts";
+import { clientKey } from "../serve/client.ts";
 import { UsageError, VmcrawlError } from "../errors.ts";
 import { createApi } from "../serve/app.ts";
 import { describeStorage, openStore } from "../store/index.ts";
@@ -28,12 +30,13 @@ export default defineCommand({
     const { host, port } = parseListen(context.args.listen ?? "127.0.0.1:8080");
     const config = runtime.config();
     const store = await openStore(config);
+    const behindProxy = cidrMatcher(config.api.trustedProxies);
     const app = createApi({
       store,
       key: config.api.key,
       cacheSeconds: config.api.filterCacheSeconds,
       ratePerMinute: config.api.ratePerMinute,
-      clientOf: (c) => getConnInfo(c).remote.address ?? "unknown",
+      clientOf: (c) => clientKey(getConnInfo(c).remote.address ?? "unknown", c.req.header("x-forwarded-for"), behindProxy),
     });
     const stopped = new Promise<void>((resolve, reject) => {
       const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {

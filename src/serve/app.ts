@@ -28,7 +28,7 @@ export interface ApiOptions {
   readonly key: string | undefined;
   readonly cacheSeconds: number;
   readonly ratePerMinute: number;
-  /** The client's address, for the request budget. */
+  /** Who the request counts against in the request budget (serve/client.ts). */
   readonly clientOf?: (c: Context) => string;
   readonly now?: () => Date;
 }
@@ -53,6 +53,8 @@ export function createApi(options: ApiOptions): Hono {
     }),
   );
   app.use("*", async (c, next) => {
+    // The anonymous budget is for anonymous clients: a request with the key is the operator's own.
+    if (options.key !== undefined && keyMatches(c.req.header("x-api-key"), options.key)) return next();
     const wait = limiter.take(options.clientOf?.(c) ?? "unknown", Date.now());
     if (wait !== undefined) {
       c.header("retry-after", String(wait));

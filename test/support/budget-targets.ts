@@ -7,6 +7,8 @@ import { readSoftware, readUsers, readWellKnown } from "../../src/crawl/nodeinfo
 import { isAllowed, parseRobots, rulesFor } from "../../src/net/robots.ts";
 import { cleanVersion } from "../../src/versions/clean.ts";
 import { parseDniCsv } from "../../src/manage/dni.ts";
+import { cidrMatcher, parseCidr } from "../../src/net/cidr.ts";
+import { clientKey } from "../../src/serve/client.ts";
 
 /** robots.txt as the probe uses it: parsed once, then every path a probe fetches checked. */
 export function robotsVerdicts(text: string, token: string, paths: readonly string[]): boolean[] {
@@ -41,4 +43,14 @@ export function dniVerdict(text: string): { domains: number; skipped: number } |
   } catch (err) {
     return { refused: (err as Error).message };
   }
+}
+
+/** X-Forwarded-For as `serve` reads it behind trusted proxies (given as CIDR texts). */
+export function forwardedClient(peer: string, header: string, trusted: readonly string[]): string {
+  const ranges = trusted.map((t) => {
+    const parsed = parseCidr(t);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return parsed.value;
+  });
+  return clientKey(peer, header, cidrMatcher(ranges));
 }
