@@ -30,6 +30,8 @@ export interface Runtime {
   readonly io: CliIo;
   /** The validated configuration, loaded on first call; throws ConfigError (exit 2). */
   config(): Config;
+  /** The same with its warnings and the .env files read, for a command that reports them itself (doctor); prints nothing. */
+  loaded(): LoadedConfig;
 }
 
 export interface CliOptions {
@@ -64,15 +66,17 @@ export async function runCli(root: AnyCommand, argv: readonly string[], options:
 
 function runtime(options: CliOptions): Runtime {
   let loaded: LoadedConfig | undefined;
+  let warned = false;
+  const load = () => (loaded ??= options.loadConfig());
   return {
     io: options.io,
     config() {
-      if (loaded === undefined) {
-        loaded = options.loadConfig();
-        for (const warning of loaded.warnings) options.io.stderr.write(`vmcrawl: warning: ${warning}\n`);
-      }
-      return loaded.config;
+      const { config, warnings } = load();
+      if (!warned) for (const warning of warnings) options.io.stderr.write(`vmcrawl: warning: ${warning}\n`);
+      warned = true;
+      return config;
     },
+    loaded: load,
   };
 }
 

@@ -14,6 +14,7 @@ export const COMMANDS = {
   stats: "Show the latest day's patch statistics and their history",
   serve: "Serve the JSON API and the dashboard page (aggregates public; server lists and writes behind VMCRAWL_API_KEY)",
   db: "Database schema: vmcrawl db migrate",
+  doctor: "Check this node's health: configuration, store, tunnel, clock, outbox, TLD list, GitHub; exits 1 if any check fails",
 } as const satisfies Record<string, string>;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -29,6 +29,7 @@ export const rootCommand = defineCommand({
     stats: lazyCommand(metaOf("stats"), () => import("./stats.ts").then((m) => m.default)),
     serve: lazyCommand(metaOf("serve"), () => import("./serve.ts").then((m) => m.default)),
     db: lazyCommand(metaOf("db"), () => import("./db.ts").then((m) => m.default)),
+    doctor: lazyCommand(metaOf("doctor"), () => import("./doctor.ts").then((m) => m.default)),
   },
   async run(context) {
     const runtime = runtimeOf(context);

@@ -102,6 +102,40 @@ export async function openTunnel(ssh: SshSettings, target: { host: string; port:
   };
 }
 
+/**
+ * The SSH server's host key and whether the configuration accepts it (`vmcrawl doctor`): the key
+ * exchange only, ended before any login, within `timeoutMs`.
+ */
+export function checkHostKey(ssh: SshSettings, timeoutMs: number): Promise<{ fingerprint: string; refused: string | undefined }> {
+  const verify = hostKeyCheck(ssh);
+  return new Promise((resolve, reject) => {
+    const conn = new Client();
+    let seen: { fingerprint: string; refused: string | undefined } | undefined;
+    const timer = setTimeout(() => {
+      conn.end();
+      reject(new Error(`no SSH handshake with ${ssh.host}:${ssh.port} within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const settle = (err?: Error) => {
+      clearTimeout(timer);
+      if (seen !== undefined) resolve(seen);
+      else reject(err ?? new Error(`SSH to ${ssh.host}:${ssh.port}: connection closed during the handshake`));
+    };
+    conn.on("error", (err) => settle(err));
+    conn.on("close", () => settle());
+    conn.connect({
+      host: ssh.host,
+      port: ssh.port,
+      username: ssh.user,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        seen = { fingerprint: fingerprintOf(key), refused: verify(key) };
+        // Seen what was wanted: no login.
+        return false;
+      },
+    });
+  });
+}
+
 /** Returns why a host key must be refused, or undefined to accept it. */
 export function hostKeyCheck(ssh: Pick<SshSettings, "host" | "port" | "knownHostsFile" | "hostFingerprint">): (key: Buffer) => string | undefined {
   return (key) => {
