@@ -96,6 +96,22 @@ describe("vmcrawl doctor, embedded", () => {
     expect(statSync(path).mtimeMs).toBe(modified);
   });
 
+  it("a store written by a newer vmcrawl fails (exit 1), and so does a file that is no database", async () => {
+    const env = base();
+    expect((await runBinary(["db", "migrate"], { env, cwd: dir })).code).toBe(0);
+    const path = join(env.HOME!, ".local/share/vmcrawl/vmcrawl.db");
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, 'from the future', 'x', ?)").run(new Date().toISOString());
+    db.close();
+    const newer = await doctor(env);
+    expect(newer.code).toBe(1);
+    expect(newer.checks.get("store")).toMatchObject({ status: "fail", detail: expect.stringMatching(/schema migration 999 \(from the future\), which this vmcrawl does not know/) });
+    writeFileSync(path, "not a database at all, just text ".repeat(200));
+    const garbage = await doctor(env);
+    expect(garbage.code).toBe(1);
+    expect(garbage.checks.get("store")).toMatchObject({ status: "fail", detail: expect.stringMatching(/not a database/) });
+  });
+
   it("GitHub out of reach fails (exit 1), and so does a rate limit that trusts every address; the SSRF guard off is a warning", async () => {
     const d = await doctor(base({ VMCRAWL_GITHUB_API_URL: "https://gone.fedisim.test", VMCRAWL_API_TRUSTED_PROXIES: "0.0.0.0/0", VMCRAWL_ALLOW_PRIVATE_IPS: "1" }));
     expect(d.code).toBe(1);
