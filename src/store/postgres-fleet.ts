@@ -143,17 +143,20 @@ export async function statesOf(sql: postgres.Sql, domains: readonly string[]): P
   return rows.map(toState);
 }
 
-/** What a node copies to work offline: branches, nightly ranges, the DNI list. */
+/** What a node copies to work offline: branches, nightly ranges, the DNI list, the TLD list. */
 export async function referenceData(sql: postgres.Sql): Promise<ReferenceData> {
-  const [releaseVersions, nightly, dni] = await Promise.all([
+  const [releaseVersions, nightly, dni, tlds] = await Promise.all([
     sql`SELECT n_level AS "nLevel", branch, status, latest FROM release_versions ORDER BY n_level`,
     sql`SELECT version, start_date::text AS start_date, end_date::text AS end_date, is_security FROM nightly_versions`,
     sql`SELECT domain, comment, force FROM dni`,
+    sql`SELECT tld, last_updated FROM tld_cache`,
   ]);
+  const updatedAt = tlds.reduce<Date | undefined>((newest, r) => (newest === undefined || (r.last_updated as Date) > newest ? (r.last_updated as Date) : newest), undefined);
   return {
     releaseVersions: releaseVersions as unknown as ReleaseBranch[],
     nightly: nightly as unknown as ReferenceData["nightly"],
     dni: dni as unknown as ReferenceData["dni"],
+    tlds: updatedAt === undefined ? undefined : { tlds: tlds.map((r) => String(r.tld)), updatedAt: updatedAt.toISOString() },
   };
 }
 

@@ -142,6 +142,13 @@ export class SqliteStaging {
       for (const n of data.nightly) nightly.run(n.version, n.start_date, n.end_date, n.is_security ? 1 : 0);
       const dni = this.db.prepare("INSERT INTO dni (domain, comment, force) VALUES (?, ?, ?)");
       for (const d of data.dni) dni.run(d.domain, d.comment, d.force);
+      // The newer copy wins: a list this node's fetch downloaded stays until PostgreSQL has a later one.
+      const stored = this.db.prepare("SELECT max(last_updated) FROM tld_cache").pluck().get() as string | null;
+      if (data.tlds !== undefined && (stored === null || Date.parse(data.tlds.updatedAt) > Date.parse(stored))) {
+        this.db.prepare("DELETE FROM tld_cache").run();
+        const tld = this.db.prepare("INSERT INTO tld_cache (tld, last_updated) VALUES (?, ?)");
+        for (const t of data.tlds.tlds) tld.run(t, data.tlds.updatedAt);
+      }
     })();
   }
 }

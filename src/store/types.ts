@@ -97,6 +97,8 @@ export interface ReferenceData {
   readonly releaseVersions: readonly ReleaseBranch[];
   readonly nightly: readonly { version: string; start_date: string; end_date: string; is_security: boolean }[];
   readonly dni: readonly { domain: string; comment: string | null; force: string }[];
+  /** The TLD list `manage tld update` stored, if any: a node keeps whichever copy is newer. */
+  readonly tlds: { readonly tlds: readonly string[]; readonly updatedAt: string } | undefined;
 }
 
 /** The fleet-wide (PostgreSQL) or file-wide (SQLite) pause switch. */

@@ -144,12 +144,14 @@ describe("vmcrawl doctor, embedded", () => {
 describe.skipIf(postgresServer === null)("vmcrawl doctor, a fleet node", () => {
   it("a reachable, migrated PostgreSQL: every check ok, within 5 s; PostgreSQL away: a failure, still within 5 s", async () => {
     const { env } = await binaryStore("postgres", { server: postgresServer, sim, dir, node: "doctor" }, { VMCRAWL_GITHUB_API_URL: GITHUB });
+    // The TLD list updated on PostgreSQL reaches the node with the other reference data.
+    expect((await runBinary(["manage", "tld", "update"], { env, cwd: dir })).code).toBe(0);
     // A node that has crawled once: its staging file exists, and everything it staged was pushed.
     const crawled = await runBinary(["--target", sim.scenario.listed[0]!.name], { env, cwd: dir });
     expect(crawled.code, crawled.stderr).toBe(0);
     const healthy = await doctor(env);
     expect(healthy.code, healthy.stderr).toBe(0);
-    for (const name of ["staging file", "PostgreSQL", "PostgreSQL TLS", "clock", "outbox", "GitHub"]) expect(healthy.checks.get(name)?.status, name).toBe("ok");
+    for (const name of ["staging file", "PostgreSQL", "PostgreSQL TLS", "clock", "outbox", "TLD list", "GitHub"]) expect(healthy.checks.get(name)?.status, name).toBe("ok");
     expect(healthy.checks.get("outbox")!.detail).toMatch(/^0 staged changes waiting; last sync \d{4}-/);
     expect(healthy.ms).toBeLessThan(5000);
 

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, inject, it } from "vitest";
 import type { Publication, RawUpdate } from "../../src/core/decide.ts";
 import { postgresPauseSwitch } from "../../src/store/control.ts";
 import { postgresLeases } from "../../src/store/leases.ts";
-import { applyStaged, asMaintainer, type StagedEntry } from "../../src/store/postgres-fleet.ts";
+import { applyStaged, asMaintainer, referenceData, type StagedEntry } from "../../src/store/postgres-fleet.ts";
 import { PostgresStore } from "../../src/store/postgres.ts";
 import type { StagedChange } from "../../src/store/types.ts";
 import { SqliteStore } from "../../src/store/sqlite.ts";
@@ -321,6 +321,30 @@ describe.skipIf(server === null)("fleet: leases", () => {
     await sql`INSERT INTO dni (domain, force) VALUES ('blocked.example', 'hard')`;
     // Never-crawled domains first, then the longest overdue.
     expect((await postgresLeases(sql).claim("node-a", 300, 10)).map((s) => s.domain)).toEqual(["new.example", "due.example"]);
+  });
+});
+
+describe.skipIf(server === null)("fleet: reference data", () => {
+  it("gives a node PostgreSQL's TLD list when it is newer than the node's own copy, and keeps the node's when it is not", async () => {
+    const pg = await migratedStore();
+    const node = new SqliteStore(join(mkdtempSync(join(tmpdir(), "vmcrawl-reference-")), "staging.db"), { cacheDir: mkdtempSync(join(tmpdir(), "vmcrawl-cache-")) });
+    await node.migrate();
+    try {
+      const listed = () => ({ tlds: (node.peers.tldCache().read()?.tlds ?? []).slice().sort(), at: node.peers.tldCache().read()?.updatedAt });
+      // Nothing stored on either side: nothing changes.
+      node.staging.replaceReference(await referenceData(pg.sql));
+      expect(listed()).toEqual({ tlds: [], at: undefined });
+      // manage tld update on PostgreSQL reaches the node.
+      await pg.query("INSERT INTO tld_cache (tld, last_updated) VALUES ('social', '2026-11-01T00:00:00Z'), ('org', '2026-11-01T00:00:00Z')", []);
+      node.staging.replaceReference(await referenceData(pg.sql));
+      expect(listed()).toEqual({ tlds: ["org", "social"], at: "2026-11-01T00:00:00.000Z" });
+      // The node's fetch downloaded a later list: PostgreSQL's older one does not replace it.
+      node.peers.tldCache().replace(["social", "org", "xyz"], "2026-11-20T00:00:00.000Z");
+      node.staging.replaceReference(await referenceData(pg.sql));
+      expect(listed()).toEqual({ tlds: ["org", "social", "xyz"], at: "2026-11-20T00:00:00.000Z" });
+    } finally {
+      await node.close();
+    }
   });
 });
 
