@@ -80,7 +80,7 @@ async function fleetChecks(config: Config, local: LocalRead, now: Date): Promise
   try {
     view = await withDeadline(
       (async () => {
-        const pg = await connectPostgres(config, () => {});
+        const pg = await connectPostgres(config, () => {}, { connectTimeoutSeconds: CHECK_DEADLINE_MS / 1000 });
         try {
           return await inspectPostgres(pg);
         } finally {

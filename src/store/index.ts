@@ -27,13 +27,19 @@ export async function openStore(config: Config, options: { migrate?: boolean } =
   return store;
 }
 
-/** PostgreSQL as configured: directly, or through the SSH tunnel when VMCRAWL_SSH_HOST is set. */
-export async function connectPostgres(config: Config, log: (line: string) => void): Promise<import("./postgres.ts").PostgresStore> {
+/**
+ * PostgreSQL as configured: directly, or through the SSH tunnel when VMCRAWL_SSH_HOST is set.
+ * `connectTimeoutSeconds` bounds the connection and the SSH handshake (a quick check must not
+ * linger on a host that never answers).
+ */
+export async function connectPostgres(config: Config, log: (line: string) => void, options: { connectTimeoutSeconds?: number } = {}): Promise<import("./postgres.ts").PostgresStore> {
   const { PostgresStore } = await import("./postgres.ts");
   const settings = config.postgres!;
-  if (config.ssh === null) return new PostgresStore(settings);
+  const timeout = options.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: options.connectTimeoutSeconds };
+  if (config.ssh === null) return new PostgresStore(settings, timeout);
   const { openTunnel } = await import("./ssh-tunnel.ts");
-  return new PostgresStore(settings, { tunnel: await openTunnel(config.ssh, { host: settings.host, port: settings.port }, log) });
+  const tunnel = await openTunnel(config.ssh, { host: settings.host, port: settings.port }, log, options.connectTimeoutSeconds === undefined ? {} : { readyTimeoutMs: options.connectTimeoutSeconds * 1000 });
+  return new PostgresStore(settings, { ...timeout, tunnel });
 }
 
 /** How the configuration stores data, for humans. */

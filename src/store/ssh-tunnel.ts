@@ -19,7 +19,7 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-export async function openTunnel(ssh: SshSettings, target: { host: string; port: number }, log: (line: string) => void): Promise<Tunnel> {
+export async function openTunnel(ssh: SshSettings, target: { host: string; port: number }, log: (line: string) => void, options: { readyTimeoutMs?: number } = {}): Promise<Tunnel> {
   let privateKey: Buffer;
   try {
     privateKey = readFileSync(ssh.keyFile);
@@ -61,7 +61,7 @@ export async function openTunnel(ssh: SshSettings, target: { host: string; port:
         username: ssh.user,
         privateKey,
         ...(ssh.keyPassphrase === undefined ? {} : { passphrase: ssh.keyPassphrase }),
-        readyTimeout: 15_000,
+        readyTimeout: options.readyTimeoutMs ?? 15_000,
         keepaliveInterval: 15_000,
         hostVerifier: (key: Buffer) => {
           const why = verify(key);

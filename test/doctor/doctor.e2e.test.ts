@@ -6,6 +6,7 @@
  * and with a reachable store it answers within 5 s.
  */
 import { chmodSync, chownSync, existsSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -159,6 +160,23 @@ describe.skipIf(postgresServer === null)("vmcrawl doctor, a fleet node", () => {
     expect(away.code).toBe(1);
     expect(away.checks.get("PostgreSQL")).toMatchObject({ status: "fail", fix: expect.stringMatching(/VMCRAWL_POSTGRES_/) });
     expect(away.ms).toBeLessThan(5000);
+  });
+
+  it("a PostgreSQL that accepts connections and never answers: a failure, and the process gone, within 5 s", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => void held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const pg = await freshDatabase(postgresServer!, "doctor-silent");
+      const port = (silent.address() as AddressInfo).port;
+      const d = await doctor(crawlerEnv(sim, dir, home(), { ...fleetVariables(pg, "doctor-silent"), VMCRAWL_POSTGRES_PORT: String(port), VMCRAWL_GITHUB_API_URL: GITHUB }));
+      expect(d.code).toBe(1);
+      expect(d.checks.get("PostgreSQL")!.status).toBe("fail");
+      expect(d.ms).toBeLessThan(5000);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("a staging file with a backlog: ok while it is fresh, a warning once it is old, a failure with a quarantined entry", async () => {
