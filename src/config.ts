@@ -903,23 +903,22 @@ function allowPrivateIps(raw: string): AllowPrivateIps {
   const text = raw.trim().toLowerCase();
   if (["1", "true", "yes", "on"].includes(text)) return { kind: "all" };
   if (["0", "false", "no", "off"].includes(text)) return NO_PRIVATE_IPS;
-  const ranges: Cidr[] = [];
-  for (const item of text.split(",")) {
-    if (item.trim() === "") continue;
-    const parsed = parseCidr(item);
-    if (!parsed.ok) throw new Expected(`1, 0, or a comma list of CIDR ranges such as 127.0.0.2/32,::1/128 (${parsed.reason})`);
-    ranges.push(parsed.value);
-  }
+  const ranges = cidrItems(text, "1, 0, or a comma list of CIDR ranges such as 127.0.0.2/32,::1/128");
   if (ranges.length === 0) throw new Expected("1, 0, or a comma list of CIDR ranges");
   return { kind: "ranges", ranges };
 }
 
 function cidrList(raw: string): readonly Cidr[] {
+  return cidrItems(raw, "a comma list of addresses or CIDR ranges such as 127.0.0.1,10.0.0.0/8");
+}
+
+/** A comma list of CIDR ranges (empty items skipped); the first bad one is refused as not `expected`. */
+function cidrItems(text: string, expected: string): Cidr[] {
   const ranges: Cidr[] = [];
-  for (const item of raw.split(",")) {
+  for (const item of text.split(",")) {
     if (item.trim() === "") continue;
     const parsed = parseCidr(item);
-    if (!parsed.ok) throw new Expected(`a comma list of addresses or CIDR ranges such as 127.0.0.1,10.0.0.0/8 (${parsed.reason})`);
+    if (!parsed.ok) throw new Expected(`${expected} (${parsed.reason})`);
     ranges.push(parsed.value);
   }
   return ranges;
